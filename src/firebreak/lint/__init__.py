@@ -1,0 +1,1 @@
+"""Lint: the rule registry, findings, and their output formats."""

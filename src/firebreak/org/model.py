@@ -1,0 +1,165 @@
+"""The org model: strict (unknown keys are errors), with each object's source kept for findings."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
+
+from firebreak.durations import parse_duration
+from firebreak.errors import Location
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+ContactType = Literal["email", "slack", "sms", "phone", "webhook", "apprise"]
+REF_KINDS = ("schedule", "person", "team")
+
+
+def check_timezone(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a time zone name such as Europe/Berlin, got {value!r}")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}, expected an IANA name such as Europe/Berlin or UTC"
+        ) from None
+    return value
+
+
+def check_ref(value: object, kinds: tuple[str, ...] = REF_KINDS) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a reference such as person:<id>, got {value!r}")
+    kind, sep, ident = value.partition(":")
+    if not sep or kind not in kinds or not ident:
+        allowed = " | ".join(f"{k}:<id>" for k in kinds)
+        raise ValueError(f"expected a reference {allowed}, got {value!r}")
+    return value
+
+
+TimeZone = Annotated[str, BeforeValidator(check_timezone)]
+Ref = Annotated[str, BeforeValidator(check_ref)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+    # Where the object was written, and its raw YAML (a yamlsrc.YMap) for positions inside it.
+    _source: Location = PrivateAttr(default_factory=lambda: Location(""))
+    _raw: Any = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Location:
+        return self._source
+
+    @property
+    def raw(self) -> Any:
+        return self._raw
+
+
+class Contact(Strict):
+    type: ContactType
+    address: str = Field(min_length=1)
+    delay: Duration | None = None
+
+
+class Person(Strict):
+    id: str = Field(min_length=1)
+    name: str = ""
+    timezone: TimeZone = "UTC"
+    contacts: list[Contact] = []
+
+    @property
+    def display(self) -> str:
+        return self.name or self.id
+
+
+class Team(Strict):
+    id: str = Field(min_length=1)
+    name: str = ""
+    members: list[str] = []
+
+
+class Service(Strict):
+    id: str = Field(min_length=1)
+    name: str = ""
+    team: str
+    escalation: str | None = None
+    providers: list[str] = []
+    description: str = ""
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class Restriction(Strict):
+    """Limits a rotation to part of the week, in the schedule's time zone (e.g. business hours)."""
+
+    days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    start: time = time(0, 0)
+    end: time = time(23, 59, 59)
+
+
+class Rotation(Strict):
+    members: list[str] = Field(min_length=1)
+    start: datetime  # local wall time in the schedule's time zone
+    shift: Duration
+    end: datetime | None = None
+    restrict: Restriction | None = None
+
+
+class Override(Strict):
+    person: str
+    from_: datetime = Field(alias="from")
+    to: datetime
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("to")
+    @classmethod
+    def _after_from(cls, value: datetime, info: Any) -> datetime:
+        start = info.data.get("from_")
+        if start is not None and value <= start:
+            raise ValueError("an override must end after it starts")
+        return value
+
+
+class Schedule(Strict):
+    id: str = Field(min_length=1)
+    name: str = ""
+    timezone: TimeZone = "UTC"
+    rotation: Rotation
+    overrides: list[Override] = []
+
+
+class Level(Strict):
+    targets: list[Ref] = Field(min_length=1)
+    ack_within: Duration
+
+
+class EscalationPolicy(Strict):
+    id: str = Field(min_length=1)
+    name: str = ""
+    repeat: int = Field(default=0, ge=0, le=10)
+    levels: list[Level] = Field(min_length=1)
+
+
+class Org(BaseModel):
+    """Everything under org/, merged across files and keyed by id."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    people: dict[str, Person] = {}
+    teams: dict[str, Team] = {}
+    services: dict[str, Service] = {}
+    schedules: dict[str, Schedule] = {}
+    escalation_policies: dict[str, EscalationPolicy] = {}
+
+
+ORG_SECTIONS: dict[str, type[Strict]] = {
+    "people": Person,
+    "teams": Team,
+    "services": Service,
+    "schedules": Schedule,
+    "escalation_policies": EscalationPolicy,
+}

@@ -1,0 +1,1 @@
+"""Runbooks: the model, the Markdown parser (with source positions) and the runbook lint rules."""
