@@ -81,6 +81,7 @@ class Trigger(_Strict):
 
     signal: str
     where: dict[str, str] = {}
+    by: list[str] | None = None  # labels to evaluate separately (default: the keys of `where`)
     above: float | None = None
     below: float | None = None
     window: Duration | None = None
@@ -109,6 +110,11 @@ class Trigger(_Strict):
             if getattr(self, name) is not None:
                 found.append(name)
         return found
+
+    @property
+    def group_labels(self) -> list[str]:
+        """The labels that split the signal into one series each."""
+        return list(self.by) if self.by is not None else sorted(self.where)
 
     @property
     def kind(self) -> str | None:
