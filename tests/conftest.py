@@ -11,8 +11,9 @@ import pytest
 @pytest.fixture
 def example_workspace(tmp_path: Path) -> Iterator[Path]:
     """A fresh example workspace, as `firebreak init` writes it."""
+    from firebreak.clock import SystemClock
     from firebreak.examples import write_example
 
     root = tmp_path / "ws"
-    write_example(root)
+    write_example(root, SystemClock().now().date())
     yield root
