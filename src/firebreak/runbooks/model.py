@@ -187,6 +187,7 @@ class Runbook:
     steps: list[Step] = field(default_factory=list)
     front_matter: Any = None  # yamlsrc.YMap of the raw front matter, None when there is none
     body: str = ""
+    body_line: int = 1  # the file line on which the body starts (after the front matter)
 
     def location(self, line: int = 0, col: int = 0) -> Location:
         return Location(self.path, line, col)
