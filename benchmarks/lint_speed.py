@@ -37,9 +37,9 @@ def write_org(root: Path, today: date) -> None:
         services.append(f"  - {{id: svc{t}, team: team{t}, escalation: page{t}}}")
         schedules.append(
             f"  - {{id: primary{t}, timezone: Europe/Berlin, rotation: "
-            f"{{members: [{', '.join(members[:5])}], start: \"{start}T09:00\", shift: 7d}}}}\n"
+            f'{{members: [{", ".join(members[:5])}], start: "{start}T09:00", shift: 7d}}}}\n'
             f"  - {{id: secondary{t}, timezone: America/New_York, rotation: "
-            f"{{members: [{', '.join(members[5:])}], start: \"{start}T09:00\", shift: 7d}}}}"
+            f'{{members: [{", ".join(members[5:])}], start: "{start}T09:00", shift: 7d}}}}'
         )
         policies.append(
             f"  - {{id: page{t}, repeat: 1, levels: [{{targets: [schedule:primary{t}], "
@@ -51,8 +51,11 @@ def write_org(root: Path, today: date) -> None:
     )
     (root / "org" / "services.yaml").write_text("services:\n" + "\n".join(services) + "\n")
     (root / "org" / "oncall.yaml").write_text(
-        "schedules:\n" + "\n".join(schedules) + "\nescalation_policies:\n"
-        + "\n".join(policies) + "\n"
+        "schedules:\n"
+        + "\n".join(schedules)
+        + "\nescalation_policies:\n"
+        + "\n".join(policies)
+        + "\n"
     )
     (root / "firebreak.toml").write_text('[workspace]\nprofile = "mid"\n')
 
@@ -134,8 +137,10 @@ def main() -> None:
         ).stdout.count('"code"')
     print(f"python -c pass (baseline):          {bare:.3f} s")
     print(f"firebreak --help:                   {help_s:.3f} s")
-    print(f"firebreak lint (1,000 runbooks, {TEAMS * PEOPLE_PER_TEAM} people): {lint_s:.3f} s"
-          f"  (exit {code}, {findings} findings)")
+    print(
+        f"firebreak lint (1,000 runbooks, {TEAMS * PEOPLE_PER_TEAM} people): {lint_s:.3f} s"
+        f"  (exit {code}, {findings} findings)"
+    )
 
 
 if __name__ == "__main__":

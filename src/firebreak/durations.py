@@ -15,9 +15,7 @@ def parse_duration(text: object) -> timedelta:
     if isinstance(text, timedelta):
         return text
     if not isinstance(text, str) or not _WHOLE.match(text.strip()):
-        raise ValueError(
-            f"expected a duration such as 30s, 5m, 2h or 7d, got {text!r}"
-        )
+        raise ValueError(f"expected a duration such as 30s, 5m, 2h or 7d, got {text!r}")
     seconds = sum(float(n) * _UNITS[u] for n, u in _PART.findall(text.strip()))
     if seconds <= 0:
         raise ValueError(f"a duration must be longer than zero, got {text!r}")

@@ -82,8 +82,10 @@ def _line_of(text: str, key: object) -> int:
     needle = str(key)
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
-        if stripped.startswith(needle) or stripped.startswith(f"[{needle}") or (
-            stripped.startswith("[") and needle in stripped
+        if (
+            stripped.startswith(needle)
+            or stripped.startswith(f"[{needle}")
+            or (stripped.startswith("[") and needle in stripped)
         ):
             return number
     return 0
@@ -101,7 +103,10 @@ def load_settings(path: Path, display: str = "firebreak.toml") -> Settings:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", 0)
         col = getattr(exc, "colno", 0)
-        raise InputError(f"invalid TOML: {exc.msg}", location=Location(display, line, col)) from None
+        message = getattr(exc, "msg", str(exc))
+        raise InputError(
+            f"invalid TOML: {message}", location=Location(display, line, col)
+        ) from None
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:

@@ -88,32 +88,51 @@ def _load_org_file(path: Path, display: str, org: Org, findings: list[Finding]) 
         findings.append(finding("FB100", exc.message, exc.location or Location(display)))
         return
     if data is None:
-        findings.append(finding("FB100", "empty file, expected a mapping of org sections",
-                                Location(display, 1, 1)))
+        findings.append(
+            finding(
+                "FB100", "empty file, expected a mapping of org sections", Location(display, 1, 1)
+            )
+        )
         return
     if not isinstance(data, YMap):
-        findings.append(finding(
-            "FB103", f"expected a mapping with keys {', '.join(ORG_SECTIONS)}",
-            Location(display, 1, 1)))
+        findings.append(
+            finding(
+                "FB103",
+                f"expected a mapping with keys {', '.join(ORG_SECTIONS)}",
+                Location(display, 1, 1),
+            )
+        )
         return
     for section, items in data.items():
         key_line, key_col = data.key_pos[section]
         if section not in ORG_SECTIONS:
-            findings.append(finding(
-                "FB102", f"unknown key {section!r}, expected one of {', '.join(ORG_SECTIONS)}",
-                Location(display, key_line, key_col)))
+            findings.append(
+                finding(
+                    "FB102",
+                    f"unknown key {section!r}, expected one of {', '.join(ORG_SECTIONS)}",
+                    Location(display, key_line, key_col),
+                )
+            )
             continue
         if not isinstance(items, YList):
-            findings.append(finding("FB103", f"{section}: expected a list",
-                                    Location(display, key_line, key_col)))
+            findings.append(
+                finding(
+                    "FB103", f"{section}: expected a list", Location(display, key_line, key_col)
+                )
+            )
             continue
         model = ORG_SECTIONS[section]
         bucket: dict[str, Strict] = getattr(org, section)
         for index, item in enumerate(items):
             line, col = items.item_pos[index]
             if not isinstance(item, YMap):
-                findings.append(finding("FB103", f"{section}[{index}]: expected a mapping",
-                                        Location(display, line, col)))
+                findings.append(
+                    finding(
+                        "FB103",
+                        f"{section}[{index}]: expected a mapping",
+                        Location(display, line, col),
+                    )
+                )
                 continue
             try:
                 obj = model.model_validate(item)
@@ -125,9 +144,13 @@ def _load_org_file(path: Path, display: str, org: Org, findings: list[Finding]) 
             ident = obj.id  # type: ignore[attr-defined]
             if ident in bucket:
                 first = bucket[ident].source
-                findings.append(finding(
-                    "FB105", f"{section}: id {ident!r} is already defined at {first}",
-                    Location(display, line, col)))
+                findings.append(
+                    finding(
+                        "FB105",
+                        f"{section}: id {ident!r} is already defined at {first}",
+                        Location(display, line, col),
+                    )
+                )
                 continue
             bucket[ident] = obj
 
@@ -137,8 +160,9 @@ def _check_org_refs(org: Org, findings: list[Finding]) -> None:
 
     def bad(obj: Strict, path: tuple[Any, ...], what: str, value: str) -> None:
         line, col = locate(obj.raw, path)
-        findings.append(finding(
-            "FB104", f"unknown {what} {value!r}", Location(obj.source.path, line, col)))
+        findings.append(
+            finding("FB104", f"unknown {what} {value!r}", Location(obj.source.path, line, col))
+        )
 
     for team in org.teams.values():
         for i, member in enumerate(team.members):
@@ -161,7 +185,12 @@ def _check_org_refs(org: Org, findings: list[Finding]) -> None:
 
 def ref_exists(org: Org, ref: str) -> bool:
     kind, _, ident = ref.partition(":")
-    table = {"person": org.people, "team": org.teams, "schedule": org.schedules}.get(kind)
+    tables: dict[str, dict[str, Any]] = {
+        "person": org.people,
+        "team": org.teams,
+        "schedule": org.schedules,
+    }
+    table = tables.get(kind)
     return table is not None and ident in table
 
 
@@ -190,9 +219,13 @@ def load_workspace(root: Path) -> LoadResult:
         if runbook is None:
             continue
         if runbook.id in seen:
-            findings.append(finding(
-                "FB105", f"runbook id {runbook.id!r} is already used by {seen[runbook.id]}",
-                runbook.key_location("id")))
+            findings.append(
+                finding(
+                    "FB105",
+                    f"runbook id {runbook.id!r} is already used by {seen[runbook.id]}",
+                    runbook.key_location("id"),
+                )
+            )
             continue
         seen[runbook.id] = display
         workspace.runbooks.append(runbook)

@@ -6,7 +6,7 @@ Mappings load as :class:`YMap` (a dict) and sequences as :class:`YList` (a list)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +42,10 @@ def _mark(node: yaml.Node, line_offset: int) -> Pos:
 
 
 def _make_loader(line_offset: int) -> type:
-    class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    class Loader(_BaseLoader):  # type: ignore[misc]
         pass
 
-    def construct_map(loader: Any, node: yaml.MappingNode) -> YMap:
+    def construct_map(loader: Any, node: yaml.MappingNode) -> Iterator[YMap]:
         m = YMap()
         m.pos = _mark(node, line_offset)
         m.key_pos = {}
@@ -68,7 +68,7 @@ def _make_loader(line_offset: int) -> type:
             m.key_pos[key] = _mark(key_node, line_offset)
             m.value_pos[key] = _mark(value_node, line_offset)
 
-    def construct_seq(loader: Any, node: yaml.SequenceNode) -> YList:
+    def construct_seq(loader: Any, node: yaml.SequenceNode) -> Iterator[YList]:
         seq = YList()
         seq.pos = _mark(node, line_offset)
         seq.item_pos = []
@@ -119,8 +119,9 @@ def read_text(path: Path, display: str, max_bytes: int = 5_000_000) -> str:
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", location=Location(display)) from None
     if b"\x00" in data:
-        raise InputError("binary file (contains NUL bytes), expected UTF-8 text",
-                         location=Location(display))
+        raise InputError(
+            "binary file (contains NUL bytes), expected UTF-8 text", location=Location(display)
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

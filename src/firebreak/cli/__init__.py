@@ -15,16 +15,25 @@ import click
 from firebreak import __version__
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("firebreak.cli.init_cmd:init", "Write an example workspace covering the four scenarios."),
+    "init": (
+        "firebreak.cli.init_cmd:init",
+        "Write an example workspace covering the four scenarios.",
+    ),
     "lint": ("firebreak.cli.lint_cmd:lint", "Check runbooks, org and escalation chains."),
     "oncall": ("firebreak.cli.oncall_cmd:oncall", "Who is on call now, and the next handoffs."),
     "signals": ("firebreak.cli.signals_cmd:signals", "Compute signals from telemetry."),
-    "detect": ("firebreak.cli.detect_cmd:detect", "Score a timestamp,value series and flag alarms."),
+    "detect": (
+        "firebreak.cli.detect_cmd:detect",
+        "Score a timestamp,value series and flag alarms.",
+    ),
     "backtest": ("firebreak.cli.backtest_cmd:backtest", "Replay telemetry through the triggers."),
     "serve": ("firebreak.cli.serve_cmd:serve", "Run intake, API, UI and the ticks in one process."),
     "worker": ("firebreak.cli.serve_cmd:worker", "Run the detection and escalation ticks alone."),
     "drill": ("firebreak.cli.drill_cmd:drill", "Rehearse scenarios through the real pipeline."),
-    "report": ("firebreak.cli.report_cmd:report", "MTTA, MTTR, MTTD, false alarm and drill pass rates."),
+    "report": (
+        "firebreak.cli.report_cmd:report",
+        "MTTA, MTTR, MTTD, false alarm and drill pass rates.",
+    ),
     "db": ("firebreak.cli.db_cmd:db", "Manage the store (db upgrade)."),
     "token": ("firebreak.cli.auth_cmd:token", "Create API tokens."),
     "integration": ("firebreak.cli.auth_cmd:integration", "Create intake integration keys."),

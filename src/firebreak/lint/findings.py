@@ -34,7 +34,9 @@ _RULE_LIST = [
     Rule("FB303", "no-numeric-threshold", "error", "a word where a numeric threshold belongs"),
     Rule("FB304", "ratio-without-min-requests", "warning", "a ratio trigger with no min_requests"),
     Rule("FB401", "no-steps", "error", "no numbered steps under Diagnosis or Mitigation"),
-    Rule("FB402", "step-without-action", "warning", "a step with no command, inline command or link"),
+    Rule(
+        "FB402", "step-without-action", "warning", "a step with no command, inline command or link"
+    ),
     Rule("FB403", "step-without-expect", "warning", "a step with no `Expect:` line"),
     Rule("FB404", "step-without-role", "warning", "a step that names no role"),
     Rule("FB405", "no-done-when", "warning", "no exit criteria (done_when)"),

@@ -16,21 +16,33 @@ Scenario = Literal[
     "inference_outage", "quality_anomaly", "cost_spike", "third_party_failure", "custom"
 ]
 SCENARIOS: tuple[str, ...] = (
-    "inference_outage", "quality_anomaly", "cost_spike", "third_party_failure"
+    "inference_outage",
+    "quality_anomaly",
+    "cost_spike",
+    "third_party_failure",
 )
 Severity = Literal["sev1", "sev2", "sev3", "sev4"]
 TRIGGER_KINDS = ("threshold", "burn_rate", "anomaly", "change", "budget", "runaway")
 
 # Signals computed from request events, plus provider_status from status pages.
-RATIO_SIGNALS = frozenset(
-    {"error_ratio", "timeout_ratio", "throttle_ratio", "refusal_ratio"}
-)
+RATIO_SIGNALS = frozenset({"error_ratio", "timeout_ratio", "throttle_ratio", "refusal_ratio"})
 SIGNALS = frozenset(
     {
-        "request_rate", "error_ratio", "timeout_ratio", "throttle_ratio",
-        "latency_p50", "latency_p95", "latency_p99", "ttft_p95", "cost_usd_rate",
-        "tokens_per_request", "quality_mean", "refusal_ratio", "session_steps_max",
-        "session_cost_max", "provider_status",
+        "request_rate",
+        "error_ratio",
+        "timeout_ratio",
+        "throttle_ratio",
+        "latency_p50",
+        "latency_p95",
+        "latency_p99",
+        "ttft_p95",
+        "cost_usd_rate",
+        "tokens_per_request",
+        "quality_mean",
+        "refusal_ratio",
+        "session_steps_max",
+        "session_cost_max",
+        "provider_status",
     }
 )
 
@@ -50,7 +62,9 @@ class BurnRate(_Strict):
     """Multi-window multi-burn-rate on an SLO; ``objective`` is a percentage such as 99.5."""
 
     objective: float = Field(gt=0, lt=100)
-    pairs: list[BurnRatePair] | None = None  # default: 1h/5m 14.4x and 6h/30m 6x page, 3d/6h 1x ticket
+    pairs: list[BurnRatePair] | None = (
+        None  # default: 1h/5m 14.4x and 6h/30m 6x page, 3d/6h 1x ticket
+    )
 
 
 class Anomaly(_Strict):
@@ -123,7 +137,7 @@ class Trigger(_Strict):
 
 
 class Condition(_Strict):
-    """An exit criterion in ``done_when``: a signal that must stay above/below a value for a time."""
+    """An exit criterion in ``done_when``: a signal above/below a value for a time."""
 
     signal: str
     where: dict[str, str] = {}
