@@ -1,3 +1,3 @@
 from firebreak.cli import main
 
-main()
+raise SystemExit(main())
