@@ -1,0 +1,188 @@
+"""The lint runner: workspaces, folders of loose runbooks and single files in, findings out.
+
+A workspace gets every check (structure, references, runbook rules, org rules, readiness); loose
+runbooks get the runbook rules only, since there is no org to check references against.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path, PurePath
+from types import ModuleType
+from typing import Any
+
+from firebreak.errors import Location
+from firebreak.lint.findings import RULES, SEVERITY_RANK, Finding, finding
+from firebreak.settings import Settings
+
+WORKSPACE_MARKERS = ("firebreak.toml", "org", "runbooks")
+
+
+@dataclass
+class LintReport:
+    """Everything one `firebreak lint` run found."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0  # files that could be read
+    readiness: list[Any] = field(default_factory=list)  # org.readiness.ScenarioReadiness
+    workspaces: int = 0
+
+    @property
+    def read_anything(self) -> bool:
+        return self.files > 0
+
+    def at_or_above(self, severity: str) -> list[Finding]:
+        rank = SEVERITY_RANK[severity]
+        return [f for f in self.findings if SEVERITY_RANK[f.severity] >= rank]
+
+
+def parse_codes(text: Iterable[str]) -> tuple[str, ...]:
+    """Codes or prefixes from comma-separated option values; ValueError names a bad one."""
+    codes: list[str] = []
+    for chunk in text:
+        for part in chunk.split(","):
+            code = part.strip().upper()
+            if not code:
+                continue
+            if not code.startswith("FB") or not any(c.startswith(code) for c in RULES):
+                raise ValueError(
+                    f"unknown rule code {part.strip()!r}: expected a code such as "
+                    "FB203 or a prefix such as FB2"
+                )
+            codes.append(code)
+    return tuple(codes)
+
+
+def keep(found: Finding, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    """Whether --select and --ignore (codes or prefixes) let a finding through."""
+    if select and not any(found.code.startswith(c) for c in select):
+        return False
+    return not any(found.code.startswith(c) for c in ignore)
+
+
+def is_workspace(folder: Path) -> bool:
+    return any((folder / marker).exists() for marker in WORKSPACE_MARKERS)
+
+
+def lint_paths(
+    paths: Sequence[str],
+    default_root: Path,
+    today: date,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+) -> LintReport:
+    """Lint each PATH (or the default workspace when none is given) and merge the reports."""
+    report = LintReport()
+    targets: list[tuple[Path, str | None]] = [(Path(p), p) for p in paths]
+    if not targets:
+        targets = [(default_root, None)]
+    for path, given in targets:
+        _lint_one(path, given, today, report)
+    report.findings = sorted(
+        (f for f in report.findings if keep(f, select, ignore)), key=Finding.sort_key
+    )
+    return report
+
+
+def _lint_one(path: Path, given: str | None, today: date, report: LintReport) -> None:
+    shown = given if given is not None else str(path)
+    if path.is_dir():
+        if is_workspace(path):
+            _lint_workspace(path, given, today, report)
+        else:
+            _lint_loose(sorted(path.glob("**/*.md")), path, given, today, report)
+    elif path.is_file() and path.suffix.lower() in (".md", ".markdown"):
+        _lint_loose([path], path.parent, given or str(path), today, report, single=True)
+    elif path.exists():
+        report.findings.append(
+            finding(
+                "FB100",
+                "expected a workspace folder, a folder of runbooks or a .md runbook",
+                Location(shown),
+            )
+        )
+    else:
+        report.findings.append(finding("FB100", "no such file or folder", Location(shown)))
+
+
+def _shown(prefix: str | None, relative: str) -> str:
+    """A finding's path: under the PATH as the user typed it, else relative to the workspace."""
+    if prefix is None or prefix in (".", "./") or PurePath(relative).is_absolute():
+        return relative
+    return str(PurePath(prefix) / relative)
+
+
+def _lint_workspace(root: Path, given: str | None, today: date, report: LintReport) -> None:
+    from firebreak.runbooks.lint import lint_runbook
+    from firebreak.workspace import load_workspace
+
+    loaded = load_workspace(root)
+    workspace = loaded.workspace
+    found = list(loaded.findings)
+    for runbook in workspace.runbooks:
+        found.extend(lint_runbook(runbook, workspace.settings, today))
+    checks = optional_module("firebreak.org.checks")
+    if checks is not None:
+        found.extend(checks.check_workspace(workspace, today))
+    readiness = optional_module("firebreak.org.readiness")
+    if readiness is not None:
+        report.readiness.extend(readiness.readiness(workspace, found))
+    ignored = tuple(code.upper() for code in workspace.settings.lint.ignore)
+    report.findings.extend(
+        replace(f, path=_shown(given, f.path)) for f in found if keep(f, (), ignored)
+    )
+    report.files += _readable_files(root, workspace, found)
+    report.workspaces += 1
+
+
+def _readable_files(root: Path, workspace: Any, found: list[Finding]) -> int:
+    unreadable = {f.path for f in found if f.code == "FB100"}
+    org_files = [
+        p for p in (root / "org").glob("*.y*ml") if str(p.relative_to(root)) not in unreadable
+    ]
+    settings = (root / "firebreak.toml").is_file() and "firebreak.toml" not in unreadable
+    return len(workspace.runbooks) + len(org_files) + int(settings)
+
+
+def _lint_loose(
+    files: list[Path],
+    base: Path,
+    given: str | None,
+    today: date,
+    report: LintReport,
+    single: bool = False,
+) -> None:
+    from firebreak.runbooks.lint import lint_runbook
+    from firebreak.runbooks.parser import parse_runbook
+
+    settings = Settings()
+    if not files:
+        report.findings.append(
+            finding(
+                "FB100",
+                "no workspace (firebreak.toml, org/ or runbooks/) and no .md runbooks here",
+                Location(given or str(base)),
+            )
+        )
+        return
+    for path in files:
+        display = given if single and given else _shown(given, str(path.relative_to(base)))
+        runbook, problems = parse_runbook(path, display)
+        report.findings.extend(problems)
+        if runbook is None:
+            continue
+        report.files += 1
+        report.findings.extend(lint_runbook(runbook, settings, today))
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """Import a module another part of firebreak provides; None only while it does not exist."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise

@@ -1,0 +1,209 @@
+"""Runbook front matter: split it from the body, load it with positions, validate key by key.
+
+Each key is validated on its own, so one bad value (FB103) does not hide the others, and the
+runbook keeps every field that is good. A word where a number belongs is FB303, not FB103.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
+
+from firebreak.errors import InputError, Location
+from firebreak.lint.findings import Finding, finding
+from firebreak.org.model import Ref, check_ref
+from firebreak.runbooks.model import (
+    SIGNALS,
+    Condition,
+    Duration,
+    Runbook,
+    Scenario,
+    Severity,
+    Trigger,
+)
+from firebreak.yamlsrc import YList, YMap, loads
+
+
+def _owner(value: object) -> str:
+    return check_ref(value, ("team", "person"))
+
+
+_Owner = Annotated[str, BeforeValidator(_owner)]
+_Text = Annotated[str, Field(min_length=1)]
+_Id = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+
+
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(kind)
+
+
+# Every key the front matter may hold, with the type its value must have.
+FIELDS: dict[str, TypeAdapter[Any]] = {
+    "id": _adapter(_Id),
+    "title": _adapter(_Text),
+    "service": _adapter(_Text),
+    "scenario": _adapter(Scenario),
+    "severity": _adapter(Severity),
+    "owner": _adapter(_Owner),
+    "escalation": _adapter(_Text),
+    "roles": _adapter(dict[str, Ref]),
+    "trigger": _adapter(Trigger | list[Trigger]),
+    "done_when": _adapter(list[Condition]),
+    "reviewed": _adapter(date),
+    "review_every": _adapter(Duration),
+    "backup": _adapter(Ref),
+    "handoff": _adapter(_Text),
+    "tags": _adapter(list[str]),
+}
+REQUIRED = ("title", "service", "scenario", "severity", "owner")
+# Numbers inside a trigger or condition: a word there is FB303 (no numeric threshold).
+_NUMERIC_PATHS: tuple[tuple[str, ...], ...] = (
+    ("above",),
+    ("below",),
+    ("min_requests",),
+    ("burn_rate", "objective"),
+    ("anomaly", "sensitivity"),
+    ("change", "shift"),
+    ("budget", "usd"),
+)
+
+
+@dataclass
+class Split:
+    """A runbook file cut in two: the front matter text (None when absent) and the body."""
+
+    front: str | None
+    body: str
+    body_offset: int  # lines before the body's first line
+
+
+def split_front_matter(text: str, display: str) -> Split:
+    """Cut off a front matter between ``---`` lines; raise InputError when it never closes."""
+    first, _, rest = text.partition("\n")
+    if first.rstrip() != "---":
+        return Split(None, text, 0)
+    lines = rest.split("\n")
+    for index, line in enumerate(lines):
+        if line.rstrip() in ("---", "..."):
+            front = "\n".join(lines[:index])
+            body = "\n".join(lines[index + 1 :])
+            return Split(front, body, index + 2)
+    raise InputError(
+        "the front matter opened here never closes: expected a line `---` after it",
+        location=Location(display, 1, 1),
+    )
+
+
+def load_front_matter(split: Split, display: str) -> YMap:
+    """The front matter as a YMap with file positions; InputError for YAML that is not a mapping."""
+    data = loads(split.front or "", display, line_offset=1)
+    if data is None:
+        empty = YMap()
+        empty.pos, empty.key_pos, empty.value_pos = (1, 1), {}, {}
+        return empty
+    if not isinstance(data, YMap):
+        raise InputError(
+            "the front matter must be a mapping of keys such as title, service, severity",
+            location=Location(display, 2, 1),
+        )
+    return data
+
+
+def apply_front_matter(raw: YMap, runbook: Runbook) -> list[Finding]:
+    """Validate each key of ``raw`` and set the good ones on ``runbook``; return the findings."""
+    from firebreak.workspace import validation_findings
+
+    display = runbook.path
+    out: list[Finding] = []
+    for key, value in raw.items():
+        line, col = raw.key_pos.get(key, (1, 1))
+        adapter = FIELDS.get(key) if isinstance(key, str) else None
+        if adapter is None:
+            known = ", ".join(FIELDS)
+            out.append(
+                finding(
+                    "FB102",
+                    f"unknown key {key!r}, expected one of {known}",
+                    Location(display, line, col),
+                )
+            )
+            continue
+        if key in ("trigger", "done_when"):
+            words = _word_thresholds(raw, key, display)
+            if words:
+                out.extend(words)
+                continue
+        try:
+            parsed = adapter.validate_python(value)
+        except ValidationError as exc:
+            out.extend(validation_findings(exc, raw, display, (key,)))
+            continue
+        out.extend(_set_field(runbook, key, parsed, raw))
+    return out
+
+
+def _set_field(runbook: Runbook, key: str, value: Any, raw: YMap) -> list[Finding]:
+    if key == "trigger":
+        runbook.triggers = value if isinstance(value, list) else [value]
+        return _unknown_signals(runbook, raw)
+    setattr(runbook, key, value)
+    return []
+
+
+def _unknown_signals(runbook: Runbook, raw: YMap) -> list[Finding]:
+    out = []
+    for index, trig in enumerate(runbook.triggers):
+        if trig.signal in SIGNALS:
+            continue
+        path: tuple[Any, ...] = ("trigger", index, "signal")
+        if not isinstance(raw["trigger"], YList):
+            path = ("trigger", "signal")
+        out.append(
+            finding(
+                "FB103",
+                f"unknown signal {trig.signal!r}, expected one of {', '.join(sorted(SIGNALS))}",
+                runbook.key_location(*path),
+            )
+        )
+    return out
+
+
+def _word_thresholds(raw: YMap, key: str, display: str) -> list[Finding]:
+    """FB303 for every word written where a trigger or condition needs a number."""
+    value = raw[key]
+    items: list[tuple[Any, tuple[Any, ...]]]
+    if isinstance(value, YList):
+        items = [(item, (key, i)) for i, item in enumerate(value)]
+    else:
+        items = [(value, (key,))]
+    out = []
+    for item, prefix in items:
+        for path in _NUMERIC_PATHS:
+            node: Any = item
+            for part in path:
+                node = node.get(part) if isinstance(node, dict) else None
+            if isinstance(node, str) and not _is_number(node):
+                from firebreak.yamlsrc import locate
+
+                line, col = locate(raw, (*prefix, *path))
+                dotted = ".".join(str(p) for p in (*prefix, *path))
+                out.append(
+                    finding(
+                        "FB303",
+                        f"{dotted}: {node!r} is a word, not a number; write the threshold a "
+                        "machine can compare, such as 0.05",
+                        Location(display, line, col),
+                    )
+                )
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
