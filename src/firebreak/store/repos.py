@@ -1,0 +1,252 @@
+"""Repositories: the queries the core needs, bound to one session. They never commit.
+
+``with_for_update(skip_locked=True)`` becomes ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and is
+dropped on SQLite, where the unit of work's ``BEGIN IMMEDIATE`` already makes the claim exclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from firebreak.errors import NotFound
+from firebreak.store.tables import (
+    Alert,
+    Incident,
+    IncidentAlert,
+    Notification,
+    RoleAssignment,
+    StepProgress,
+    TimelineEntry,
+    Timer,
+)
+
+
+class AlertRepo:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, alert: Alert) -> int:
+        self.session.add(alert)
+        self.session.flush()
+        return alert.id
+
+    def pending(self, limit: int) -> Sequence[Alert]:
+        """Unprocessed alerts, oldest first, locked against other consumers."""
+        query = (
+            select(Alert)
+            .where(Alert.processed_at.is_(None))
+            .order_by(Alert.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.scalars(query).all()
+
+
+class IncidentRepo:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, incident_id: int, *, lock: bool = False) -> Incident:
+        query = select(Incident).where(Incident.id == incident_id)
+        if lock:
+            query = query.with_for_update()
+        found = self.session.scalars(query).first()
+        if found is None:
+            raise NotFound(f"incident {incident_id} does not exist")
+        return found
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        service: str | None = None,
+        drill: bool | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Sequence[Incident]:
+        """Incidents, newest first, filtered; ``status='open'`` means not resolved."""
+        query = select(Incident)
+        if status == "open":
+            query = query.where(Incident.status != "resolved")
+        elif status is not None:
+            query = query.where(Incident.status == status)
+        if service is not None:
+            query = query.where(Incident.service == service)
+        if drill is not None:
+            query = query.where(Incident.drill.is_(drill))
+        if since is not None:
+            query = query.where(Incident.opened_at >= since)
+        if until is not None:
+            query = query.where(Incident.opened_at < until)
+        query = query.order_by(Incident.opened_at.desc(), Incident.id.desc())
+        return self.session.scalars(query.limit(limit).offset(offset)).all()
+
+    def open_by_fingerprint(self, fingerprint: str) -> tuple[Incident, IncidentAlert] | None:
+        """The unresolved incident that holds this fingerprint, with its link row."""
+        query = (
+            select(Incident, IncidentAlert)
+            .join(IncidentAlert, IncidentAlert.incident_id == Incident.id)
+            .where(IncidentAlert.fingerprint == fingerprint, Incident.status != "resolved")
+            .order_by(Incident.id.desc())
+        )
+        row = self.session.execute(query).first()
+        return (row[0], row[1]) if row else None
+
+    def open_in_group(self, group_key: str, since: datetime) -> Incident | None:
+        """The newest unresolved incident of the group whose last alert came at or after ``since``."""
+        query = (
+            select(Incident)
+            .where(
+                Incident.group_key == group_key,
+                Incident.status != "resolved",
+                Incident.last_alert_at >= since,
+            )
+            .order_by(Incident.id.desc())
+        )
+        return self.session.scalars(query).first()
+
+    def add_timeline(
+        self,
+        incident_id: int,
+        at: datetime,
+        actor: str,
+        kind: str,
+        text: str,
+        data: dict[str, Any] | None = None,
+    ) -> TimelineEntry:
+        entry = TimelineEntry(
+            incident_id=incident_id, at=at, actor=actor, kind=kind, text=text, data=data or {}
+        )
+        self.session.add(entry)
+        return entry
+
+    def timeline(self, incident_id: int) -> Sequence[TimelineEntry]:
+        query = (
+            select(TimelineEntry)
+            .where(TimelineEntry.incident_id == incident_id)
+            .order_by(TimelineEntry.at, TimelineEntry.id)
+        )
+        return self.session.scalars(query).all()
+
+    def alerts(self, incident_id: int) -> Sequence[IncidentAlert]:
+        query = select(IncidentAlert).where(IncidentAlert.incident_id == incident_id)
+        return self.session.scalars(query.order_by(IncidentAlert.id)).all()
+
+    def roles(self, incident_id: int, *, history: bool = False) -> Sequence[RoleAssignment]:
+        """Current role holders (or every assignment, oldest first, with ``history``)."""
+        query = select(RoleAssignment).where(RoleAssignment.incident_id == incident_id)
+        if not history:
+            query = query.where(RoleAssignment.released_at.is_(None))
+        return self.session.scalars(query.order_by(RoleAssignment.id)).all()
+
+    def steps(self, incident_id: int) -> Sequence[StepProgress]:
+        query = select(StepProgress).where(StepProgress.incident_id == incident_id)
+        return self.session.scalars(query.order_by(StepProgress.id)).all()
+
+
+class TimerRepo:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim_due(
+        self, now: datetime, worker_id: str, lease_until: datetime, limit: int
+    ) -> list[Timer]:
+        """Due timers nobody else holds, claimed for ``worker_id`` until ``lease_until``."""
+        query = (
+            select(Timer)
+            .where(
+                Timer.done.is_(False),
+                Timer.due_at <= now,
+                or_(Timer.claimed_until.is_(None), Timer.claimed_until < now),
+            )
+            .order_by(Timer.due_at, Timer.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        timers = list(self.session.scalars(query).all())
+        for timer in timers:
+            timer.claimed_by = worker_id
+            timer.claimed_until = lease_until
+        return timers
+
+    def stop_for_incident(self, incident_id: int, outcome: str) -> int:
+        result = self.session.execute(
+            update(Timer)
+            .where(Timer.incident_id == incident_id, Timer.done.is_(False))
+            .values(done=True, outcome=outcome)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def for_incident(self, incident_id: int) -> Sequence[Timer]:
+        query = select(Timer).where(Timer.incident_id == incident_id).order_by(Timer.id)
+        return self.session.scalars(query).all()
+
+    def next_due(self) -> datetime | None:
+        query = select(Timer.due_at).where(Timer.done.is_(False)).order_by(Timer.due_at).limit(1)
+        return self.session.scalars(query).first()
+
+
+class NotificationRepo:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def exists(self, key: str) -> bool:
+        query = select(Notification.id).where(Notification.idempotency_key == key)
+        return self.session.scalars(query).first() is not None
+
+    def add(self, row: Notification) -> None:
+        self.session.add(row)
+
+    def claim_sendable(
+        self, now: datetime, worker_id: str, lease_until: datetime, limit: int
+    ) -> list[Notification]:
+        """Pending rows whose time has come and whose last claim (if any) has lapsed."""
+        query = (
+            select(Notification)
+            .where(
+                Notification.status == "pending",
+                Notification.next_attempt_at <= now,
+                or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
+            )
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(self.session.scalars(query).all())
+        for row in rows:
+            row.claimed_by = worker_id
+            row.claimed_until = lease_until
+        return rows
+
+    def get(self, notification_id: int) -> Notification:
+        row = self.session.get(Notification, notification_id)
+        if row is None:
+            raise NotFound(f"notification {notification_id} does not exist")
+        return row
+
+    def cancel_pending(self, incident_id: int, now: datetime) -> int:
+        """Cancel pages not yet sent (an acknowledgement stops the escalation)."""
+        result = self.session.execute(
+            update(Notification)
+            .where(
+                and_(
+                    Notification.incident_id == incident_id,
+                    Notification.status == "pending",
+                    Notification.attempts == 0,
+                    or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
+                )
+            )
+            .values(status="cancelled")
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def for_incident(self, incident_id: int) -> Sequence[Notification]:
+        query = select(Notification).where(Notification.incident_id == incident_id)
+        return self.session.scalars(query.order_by(Notification.id)).all()
