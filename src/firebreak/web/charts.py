@@ -1,0 +1,114 @@
+"""Line charts as inline SVG, rendered on the server: no script, no library, no network."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+WIDTH, HEIGHT = 640, 220
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 36
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str  # shown under the x axis (a date)
+    value: float | None  # None: no data in that bucket (drawn as a gap, never as zero)
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10.0 ** len(str(int(value)))
+    for step in (0.1, 0.2, 0.25, 0.5, 1.0):
+        if value <= magnitude * step:
+            return magnitude * step
+    return float(magnitude)
+
+
+def _segments(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
+    runs: list[list[tuple[float, float]]] = [[]]
+    for p in points:
+        if p is None:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append(p)
+    return [r for r in runs if r]
+
+
+def line_chart(
+    points: Sequence[Point],
+    title: str,
+    fmt: Callable[[float], str],
+    y_max: float | None = None,
+    css_class: str = "series",
+) -> str:
+    """An accessible SVG line chart; gaps where a bucket has no data."""
+    values = [p.value for p in points if p.value is not None]
+    top = y_max if y_max is not None else _nice_max(max(values, default=0.0))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    n = max(len(points) - 1, 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return LEFT + plot_w * i / n, TOP + plot_h * (1 - min(v, top) / top)
+
+    coords = [xy(i, p.value) if p.value is not None else None for i, p in enumerate(points)]
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for frac in (0.0, 0.5, 1.0):
+        y = TOP + plot_h * (1 - frac)
+        parts.append(
+            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
+        )
+        parts.append(
+            f'<text class="axis" x="{LEFT - 8}" y="{y + 4:.1f}" '
+            f'text-anchor="end">{escape(fmt(top * frac))}</text>'
+        )
+    if not values:
+        parts.append(
+            f'<text class="empty" x="{WIDTH / 2}" y="{HEIGHT / 2}" '
+            'text-anchor="middle">no data yet</text>'
+        )
+    for run in _segments(coords):
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+        parts.append(f'<polyline class="{css_class}" points="{path}"/>')
+    for i, (p, c) in enumerate(zip(points, coords, strict=True)):
+        if c is not None and p.value is not None:
+            parts.append(
+                f'<circle class="{css_class}-dot" cx="{c[0]:.1f}" cy="{c[1]:.1f}" r="4">'
+                f"<title>{escape(p.label)}: {escape(fmt(p.value))}</title></circle>"
+            )
+        if _show_label(i, len(points)):
+            x = LEFT + plot_w * i / n
+            parts.append(
+                f'<text class="axis" x="{x:.1f}" y="{HEIGHT - 10}" '
+                f'text-anchor="middle">{escape(p.label)}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _show_label(i: int, count: int) -> bool:
+    """At most about six x labels: the first, the last, and evenly spaced ones between."""
+    if count <= 6:
+        return True
+    every = -(-count // 6)
+    return i == count - 1 or (i % every == 0 and count - 1 - i >= every // 2)
+
+
+def fmt_duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+def fmt_percent(value: float) -> str:
+    return f"{value * 100:.0f}%"
