@@ -112,7 +112,7 @@ def _shift_index(schedule: Schedule, at: datetime) -> int:
     return k
 
 
-def _rotation_span(schedule: Schedule) -> tuple[datetime, datetime | None]:
+def rotation_span(schedule: Schedule) -> tuple[datetime, datetime | None]:
     tz = zone(schedule.timezone)
     rot = schedule.rotation
     end = to_utc(wall(rot.end, tz), tz) if rot.end is not None else None
@@ -122,7 +122,7 @@ def _rotation_span(schedule: Schedule) -> tuple[datetime, datetime | None]:
 def _rotation_segments(schedule: Schedule, lo: datetime, hi: datetime) -> list[Interval]:
     """Who the rotation puts on call over ``[lo, hi)``, before restrictions and overrides."""
     members = schedule.rotation.members
-    first, last = _rotation_span(schedule)
+    first, last = rotation_span(schedule)
     a = max(lo, first)
     b = hi if last is None else min(hi, last)
     out: list[Interval] = []
