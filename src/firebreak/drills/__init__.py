@@ -1,0 +1,1 @@
+"""Drills: scenarios, the run on the drill clock through the real pipeline, responders, grading."""
