@@ -1,0 +1,203 @@
+"""Durable escalation: timers in the store, claimed by one worker, pages written to the send log.
+
+An incident opens with one timer (level 1, due at once). When a timer is due, ``run_due``:
+
+1. claims it (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite);
+2. in the same transaction, writes one pending send-log row per contact of each person the level
+   targets now (a contact's ``delay`` postpones its row), notes a target nobody can reach on the
+   timeline, marks the timer done and sets the next one (the next level after ``ack_within``, or
+   the first level again while ``repeat`` allows);
+3. commits, then delivers the pending rows (``notify.sendlog.deliver_pending``).
+
+Step 2 is all-or-nothing, so a crash either leaves the timer due (nothing written) or leaves its
+pages in the log (sent on the next run). An acknowledgement closes the timers (``actions``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from firebreak.notify.channels import Channels
+from firebreak.notify.redact import address_hash, redact_address
+from firebreak.notify.sendlog import deliver_pending
+from firebreak.org import oncall
+from firebreak.org.model import EscalationPolicy
+from firebreak.store.db import Store, UnitOfWork
+from firebreak.store.tables import Incident, Notification, Timer
+from firebreak.workspace import Workspace
+
+CLAIM_LEASE = timedelta(minutes=2)
+BATCH = 200
+
+
+def start(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
+    """Start the incident's escalation at level 1, now (nothing to do without a policy)."""
+    if incident.escalation_policy is None:
+        uow.incidents.add_timeline(
+            incident.id,
+            now,
+            "firebreak",
+            "no_escalation",
+            "no escalation policy (runbook or service): nobody will be paged",
+        )
+        return
+    uow.session.add(Timer(incident_id=incident.id, kind="escalate", due_at=now, level=0, attempt=0))
+
+
+def page_text(incident: Incident, level: int, role: str | None) -> str:
+    drill = "DRILL " if incident.drill else ""
+    part = f" as {role}" if role else ""
+    return (
+        f"{drill}[{incident.severity}] incident #{incident.id}: {incident.title} "
+        f"(level {level + 1}{part}; service {incident.service or '-'})"
+    )
+
+
+def page_person(
+    uow: UnitOfWork,
+    workspace: Workspace,
+    incident: Incident,
+    timer: Timer,
+    person_id: str,
+    ref: str,
+    now: datetime,
+) -> int:
+    """Queue one send-log row per contact of ``person_id``; skip (with the reason) if none."""
+    person = workspace.org.people.get(person_id)
+    if person is None or not person.contacts:
+        uow.incidents.add_timeline(
+            incident.id,
+            now,
+            "firebreak",
+            "page_skipped",
+            f"skipped {person_id} (level {timer.level + 1}, {ref}): no contact",
+            {"person": person_id, "reason": "no contact", "level": timer.level},
+        )
+        return 0
+    roles = [r.role for r in uow.incidents.roles(incident.id) if r.person_id == person_id]
+    role = roles[0] if roles else None
+    text = page_text(incident, timer.level, role)
+    queued = []
+    for index, contact in enumerate(person.contacts):
+        key = f"i{incident.id}-t{timer.id}-l{timer.level}-{person_id}-c{index}"
+        if uow.notifications.exists(key):
+            continue
+        redacted = redact_address(contact.type, contact.address)
+        uow.notifications.add(
+            Notification(
+                idempotency_key=key,
+                incident_id=incident.id,
+                timer_id=timer.id,
+                level=timer.level,
+                channel=contact.type,
+                person_id=person_id,
+                contact_index=index,
+                contact_type=contact.type,
+                address_redacted=redacted,
+                address_hash=address_hash(contact.address),
+                message={
+                    "title": incident.title,
+                    "severity": incident.severity,
+                    "role": role,
+                    "text": text,
+                    "drill": incident.drill,
+                },
+                status="pending",
+                attempts=0,
+                next_attempt_at=now + (contact.delay or timedelta(0)),
+                created_at=now,
+            )
+        )
+        queued.append(f"{contact.type} {redacted}")
+    uow.incidents.add_timeline(
+        incident.id,
+        now,
+        "firebreak",
+        "page_queued",
+        f"paging {person_id} (level {timer.level + 1}, {ref}): {', '.join(queued)}",
+        {"person": person_id, "level": timer.level, "via": ref},
+    )
+    return len(queued)
+
+
+def next_timer(incident: Incident, policy: EscalationPolicy, timer: Timer) -> Timer | None:
+    """The next level after this level's ``ack_within``; the first level again while repeating."""
+    due = timer.due_at + policy.levels[timer.level].ack_within
+    if timer.level + 1 < len(policy.levels):
+        return Timer(
+            incident_id=incident.id,
+            kind="escalate",
+            due_at=due,
+            level=timer.level + 1,
+            attempt=timer.attempt,
+        )
+    if timer.attempt < policy.repeat:
+        return Timer(
+            incident_id=incident.id, kind="escalate", due_at=due, level=0, attempt=timer.attempt + 1
+        )
+    return None
+
+
+def fire(uow: UnitOfWork, workspace: Workspace, timer: Timer, now: datetime) -> int:
+    """Handle one claimed timer: queue its pages and set the next timer. Returns pages queued."""
+    timer.done = True
+    incident = uow.incidents.get(timer.incident_id)
+    policy = workspace.org.escalation_policies.get(incident.escalation_policy or "")
+    if incident.status != "triggered" or policy is None or timer.level >= len(policy.levels):
+        timer.outcome = "stopped"
+        return 0
+    queued = 0
+    for ref in policy.levels[timer.level].targets:
+        people = oncall.resolve(workspace.org, ref, now)
+        if not people:
+            uow.incidents.add_timeline(
+                incident.id,
+                now,
+                "firebreak",
+                "page_skipped",
+                f"level {timer.level + 1}: {ref} gives nobody at this time",
+                {"ref": ref, "reason": "nobody on call", "level": timer.level},
+            )
+        for person_id in people:
+            queued += page_person(uow, workspace, incident, timer, person_id, ref, now)
+    timer.outcome = "paged"
+    following = next_timer(incident, policy, timer)
+    if following is not None:
+        uow.session.add(following)
+    else:
+        uow.incidents.add_timeline(
+            incident.id,
+            now,
+            "firebreak",
+            "escalation_exhausted",
+            f"escalation {policy.id} exhausted: no acknowledgement after "
+            f"{policy.repeat + 1} pass(es) through its levels",
+        )
+    return queued
+
+
+def plan_due(store: Store, workspace: Workspace, now: datetime, worker_id: str) -> int:
+    """Claim and handle due timers in batches, one transaction each; return timers handled."""
+    handled = 0
+    while True:
+        with store.unit_of_work() as uow:
+            timers = uow.timers.claim_due(now, worker_id, now + CLAIM_LEASE, BATCH)
+            for timer in timers:
+                fire(uow, workspace, timer, now)
+        handled += len(timers)
+        if len(timers) < BATCH:
+            return handled
+
+
+def run_due(
+    store: Store, workspace: Workspace, now: datetime, worker_id: str, channels: Channels
+) -> int:
+    """One escalation tick: handle due timers, then deliver due pages. Returns pages sent."""
+    plan_due(store, workspace, now, worker_id)
+    return deliver_pending(store, workspace, now, worker_id, channels)
+
+
+def next_wakeup(store: Store) -> datetime | None:
+    """When the next timer or page is due (for a loop that sleeps until then)."""
+    with store.unit_of_work(readonly=True) as uow:
+        return uow.timers.next_due()

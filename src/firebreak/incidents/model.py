@@ -1,0 +1,71 @@
+"""What enters the pipeline: ``AlertIn`` (as intake hands it over) and its normalised form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from firebreak.errors import InputError
+
+AlertStatus = Literal["firing", "resolved", "acknowledge"]
+SOURCES = ("alertmanager", "pagerduty", "generic", "otlp", "detector", "drill")
+STATUSES = ("firing", "resolved", "acknowledge")
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+RESOLUTIONS = ("fixed", "false_alarm", "duplicate", "drill")
+THIRD_PARTY = "third_party_failure"
+# Status → the PagerDuty-style event action it stands for.
+EVENT_ACTIONS = {"firing": "trigger", "resolved": "resolve", "acknowledge": "acknowledge"}
+
+
+@dataclass
+class AlertIn:
+    """One alert event as intake received it.
+
+    ``dedup_key`` is the fingerprint: events with the same key are one alert. Labels carry at
+    least ``service`` and usually ``scenario``; ``runbook`` names a runbook id when the sender
+    knows it (detectors do); ``provider`` groups third-party failures across services.
+    """
+
+    source: str
+    dedup_key: str
+    status: AlertStatus = "firing"
+    labels: dict[str, str] = field(default_factory=dict)
+    summary: str = ""
+    severity: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    drill: bool = False
+    integration_id: int | None = None
+    starts_at: datetime | None = None
+
+    def check(self) -> None:
+        """Raise InputError naming the field when the alert cannot be recorded."""
+        if self.source not in SOURCES:
+            raise InputError(f"source: expected one of {', '.join(SOURCES)}, got {self.source!r}")
+        if not self.dedup_key or len(self.dedup_key) > 255:
+            raise InputError("dedup_key: expected 1 to 255 characters")
+        if self.status not in STATUSES:
+            raise InputError(f"status: expected one of {', '.join(STATUSES)}, got {self.status!r}")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.labels.items()):
+            raise InputError("labels: expected a mapping of strings to strings")
+        if self.starts_at is not None and self.starts_at.tzinfo is None:
+            raise InputError("starts_at: expected a time with a time zone")
+
+
+@dataclass(frozen=True)
+class Normal:
+    """An alert after normalisation: the fields the later stages read."""
+
+    alert_id: int
+    fingerprint: str
+    action: str  # trigger | acknowledge | resolve
+    labels: dict[str, str]
+    service: str | None
+    scenario: str | None
+    runbook_id: str | None
+    severity: str | None
+    summary: str
+    drill: bool
+    source: str
+    starts_at: datetime | None
+    trigger: str | None  # "runbook#index" for detector alerts

@@ -1,0 +1,118 @@
+"""The incident pipeline, wired in one place.
+
+``process_pending`` consumes the inbox (alerts that intake recorded) in arrival order::
+
+    normalise → dedup by fingerprint → group → open or attach → runbook → roles → escalation
+
+Alert semantics follow PagerDuty's ``dedup_key``: a trigger for a key whose incident is resolved
+opens a new incident; acknowledge and resolve events for keys no open incident holds are kept in
+the inbox (outcome ``ignored``) and touch no timeline. Third-party failures group by provider
+across services. On PostgreSQL one consumer runs at a time (a transaction-scoped advisory lock),
+so two workers never open the same group twice; escalation is what runs in parallel.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import text
+
+from firebreak.incidents import actions, escalation, opening, stages
+from firebreak.incidents.model import Normal
+from firebreak.store.db import UnitOfWork
+from firebreak.store.tables import Incident, IncidentAlert
+from firebreak.workspace import Workspace
+
+PIPELINE_LOCK = 0x46_42_50  # "FBP": the advisory lock id that serialises consumers on PostgreSQL
+
+
+@dataclass
+class ProcessResult:
+    processed: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)  # opened|attached|repeat|...
+    opened: list[int] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)
+
+
+def process_pending(
+    uow: UnitOfWork, workspace: Workspace, now: datetime, limit: int = 500
+) -> ProcessResult:
+    """Turn up to ``limit`` unprocessed alerts into incident changes, in the caller's transaction."""
+    if uow.dialect == "postgresql":
+        uow.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PIPELINE_LOCK})
+    result = ProcessResult()
+    for row in uow.alerts.pending(limit):
+        alert = stages.normalise(row, workspace)
+        outcome, incident = handle(uow, workspace, alert, now)
+        row.processed_at, row.outcome = now, outcome
+        row.incident_id = incident.id if incident is not None else None
+        result.processed += 1
+        result.outcomes[outcome] += 1
+        if incident is not None:
+            result.touched.add(incident.id)
+            if outcome == "opened":
+                result.opened.append(incident.id)
+        uow.session.flush()
+    return result
+
+
+def handle(
+    uow: UnitOfWork, workspace: Workspace, alert: Normal, now: datetime
+) -> tuple[str, Incident | None]:
+    """One alert through the stages; returns its outcome and the incident it went to."""
+    found = stages.dedup(uow, alert)
+    if alert.action != "trigger":
+        return source_event(uow, alert, found, now)
+    if found is not None:
+        stages.repeat(uow, found, alert, now)
+        return "repeat", found[0]
+    key = stages.group_key(alert, workspace.settings)
+    window = workspace.settings.incidents.group_window
+    incident = uow.incidents.open_in_group(key, now - window)
+    if incident is not None:
+        stages.link_alert(uow, incident, alert, now)
+        uow.incidents.add_timeline(
+            incident.id,
+            now,
+            alert.source,
+            "alert_attached",
+            f"alert attached: {alert.summary}",
+            {"fingerprint": alert.fingerprint},
+        )
+        return "attached", incident
+    incident = opening.open_incident(uow, alert, key, now)
+    stages.link_alert(uow, incident, alert, now)
+    runbook = opening.attach_runbook(uow, workspace, incident, alert, now)
+    incident.escalation_policy = opening.escalation_policy(workspace, incident, runbook)
+    opening.fill_roles(uow, workspace, incident, runbook, now)
+    escalation.start(uow, incident, now)
+    return "opened", incident
+
+
+def source_event(
+    uow: UnitOfWork, alert: Normal, found: tuple[Incident, IncidentAlert] | None, now: datetime
+) -> tuple[str, Incident | None]:
+    """An acknowledge or resolve event from the sender (PagerDuty semantics)."""
+    if found is None:
+        return "ignored", None
+    incident, link = found
+    actor = f"source:{alert.source}"
+    if alert.action == "acknowledge":
+        if incident.status != "triggered":
+            return "ignored", incident
+        actions.acknowledge(uow, incident.id, actor, now)
+        return "acknowledged", incident
+    link.status = "resolved"
+    firing = [a for a in uow.incidents.alerts(incident.id) if a.status == "firing"]
+    note = "; every alert of the incident has resolved" if not firing else ""
+    uow.incidents.add_timeline(
+        incident.id,
+        now,
+        actor,
+        "alert_resolved",
+        f"alert resolved at the source: {alert.summary}{note}",
+        {"fingerprint": alert.fingerprint, "firing": len(firing)},
+    )
+    return "resolved", incident

@@ -1,0 +1,141 @@
+"""The pipeline's first stages: normalise an inbox row, dedup by fingerprint, compute the group.
+
+Each stage is a small function the pipeline (``pipeline.py``) calls in order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from firebreak.incidents.model import SEVERITIES, THIRD_PARTY, Normal
+from firebreak.settings import Settings
+from firebreak.store.db import UnitOfWork
+from firebreak.store.tables import Alert, Incident, IncidentAlert
+from firebreak.workspace import Workspace
+
+# Severity words senders use (Alertmanager labels, PagerDuty severities) → firebreak's scale.
+SEVERITY_WORDS: dict[str, str] = {
+    "critical": "sev1",
+    "p1": "sev1",
+    "page": "sev1",
+    "error": "sev2",
+    "high": "sev2",
+    "major": "sev2",
+    "p2": "sev2",
+    "warning": "sev3",
+    "medium": "sev3",
+    "minor": "sev3",
+    "p3": "sev3",
+    "info": "sev4",
+    "low": "sev4",
+    "p4": "sev4",
+    "p5": "sev4",
+    "ticket": "sev4",
+}
+
+
+def severity_of(word: str | None) -> str | None:
+    if not word:
+        return None
+    word = word.strip().lower()
+    return word if word in SEVERITIES else SEVERITY_WORDS.get(word)
+
+
+def normalise(row: Alert, workspace: Workspace) -> Normal:
+    """Read the fields later stages need; fill scenario and service from a named runbook."""
+    labels = {str(k): str(v) for k, v in (row.labels or {}).items()}
+    runbook_id = labels.get("runbook") or None
+    runbook = workspace.runbook(runbook_id) if runbook_id else None
+    service = labels.get("service") or (runbook.service if runbook else None)
+    scenario = labels.get("scenario") or (runbook.scenario if runbook else None)
+    if service:
+        labels["service"] = service
+    if scenario:
+        labels["scenario"] = scenario
+    trigger = None
+    if runbook_id and "trigger" in labels:
+        trigger = f"{runbook_id}#{labels['trigger']}"
+    return Normal(
+        alert_id=row.id,
+        fingerprint=row.dedup_key,
+        action=row.event_action,
+        labels=labels,
+        service=service,
+        scenario=scenario,
+        runbook_id=runbook_id,
+        severity=severity_of(row.severity or labels.get("severity")),
+        summary=row.summary or labels.get("alertname", "") or row.dedup_key,
+        drill=row.drill,
+        source=row.source,
+        starts_at=row.starts_at,
+        trigger=trigger,
+    )
+
+
+def dedup(uow: UnitOfWork, alert: Normal) -> tuple[Incident, IncidentAlert] | None:
+    """The unresolved incident already holding this fingerprint (a resolved one never matches)."""
+    return uow.incidents.open_by_fingerprint(alert.fingerprint)
+
+
+def group_key(alert: Normal, settings: Settings) -> str:
+    """The grouping key: the ``group_by`` labels; third-party failures group by provider alone.
+
+    Drills never group with production. With none of the grouping labels set, the alert is its
+    own group (its fingerprint), so unlabelled alerts from unrelated senders never merge.
+    """
+    prefix = "drill|" if alert.drill else ""
+    provider = alert.labels.get("provider")
+    if alert.scenario == THIRD_PARTY and provider:
+        return f"{prefix}{THIRD_PARTY}|provider={provider}"
+    values = [(name, alert.labels.get(name, "")) for name in settings.incidents.group_by]
+    if not any(value for _, value in values):
+        return f"{prefix}fingerprint={alert.fingerprint}"
+    return prefix + "|".join(f"{name}={value}" for name, value in values)
+
+
+def link_alert(uow: UnitOfWork, incident: Incident, alert: Normal, now: datetime) -> None:
+    """Attach a new fingerprint to ``incident``; note a newly hurt service on the timeline."""
+    uow.session.add(
+        IncidentAlert(
+            incident_id=incident.id,
+            fingerprint=alert.fingerprint,
+            service=alert.service,
+            status="firing",
+            count=1,
+            first_alert_id=alert.alert_id,
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+    )
+    incident.last_alert_at = now
+    if alert.service and alert.service not in incident.services:
+        incident.services = [*incident.services, alert.service]
+        if incident.id is not None and len(incident.services) > 1:
+            uow.incidents.add_timeline(
+                incident.id,
+                now,
+                alert.source,
+                "service_added",
+                f"also hurts {alert.service}",
+                {"service": alert.service},
+            )
+
+
+def repeat(
+    uow: UnitOfWork, found: tuple[Incident, IncidentAlert], alert: Normal, now: datetime
+) -> None:
+    """The same fingerprint again: count it; a fingerprint that had resolved fires again."""
+    incident, link = found
+    link.count += 1
+    link.last_seen_at = now
+    incident.last_alert_at = now
+    if link.status == "resolved":
+        link.status = "firing"
+        uow.incidents.add_timeline(
+            incident.id,
+            now,
+            alert.source,
+            "alert_firing",
+            f"alert {alert.summary!r} is firing again",
+            {"fingerprint": alert.fingerprint},
+        )

@@ -1,0 +1,131 @@
+"""Deliver what the send log holds: claim, send, record; retry with exponential backoff.
+
+The escalation writes each page as a ``pending`` row in the same transaction that claims its
+timer (``incidents.escalation``). Here each row is claimed with a lease, sent, and marked in its
+own transaction. A process killed after the send but before the mark leaves the row pending; once
+the lease lapses another run sends it again with the same idempotency key, which receivers use to
+drop the repeat (see docs/notifications.md). A row is never lost: it exists before any send.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from firebreak.notify.channels import Channels, Message, SendResult, channel_for
+from firebreak.notify.redact import address_hash, scrub
+from firebreak.store.db import Store, UnitOfWork
+from firebreak.store.tables import Notification
+from firebreak.workspace import Workspace
+
+LEASE = timedelta(minutes=2)
+FIRST_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(minutes=10)
+DEFAULT_RETRIES = 3
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before attempt ``attempts + 1``: 30 s, 1 m, 2 m, … capped at 10 m."""
+    return min(FIRST_BACKOFF * int(2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def max_attempts(workspace: Workspace, contact_type: str) -> int:
+    section = workspace.settings.channels.get(contact_type)
+    return 1 + (section.retries if section is not None else DEFAULT_RETRIES)
+
+
+def build_message(workspace: Workspace, row: Notification) -> Message | SendResult:
+    """The message for ``row``, with the address looked up again (it is never stored)."""
+    person = workspace.org.people.get(row.person_id)
+    if person is None or row.contact_index >= len(person.contacts):
+        return SendResult(
+            ok=False, retry=False, error=f"{row.person_id} no longer has this contact"
+        )
+    contact = person.contacts[row.contact_index]
+    if address_hash(contact.address) != row.address_hash:
+        return SendResult(
+            ok=False, retry=False, error="the contact changed since the page was queued"
+        )
+    data = row.message
+    return Message(
+        key=row.idempotency_key,
+        incident_id=row.incident_id,
+        title=str(data.get("title", "")),
+        severity=str(data.get("severity", "")),
+        level=row.level,
+        person_id=row.person_id,
+        role=data.get("role"),
+        contact_type=row.contact_type,
+        address=contact.address,
+        text=str(data.get("text", "")),
+        drill=bool(data.get("drill", False)),
+    )
+
+
+def send_one(built: Message | SendResult, channels: Channels) -> tuple[SendResult, str]:
+    """Send, turning any exception from a channel into a retryable, scrubbed failure."""
+    if isinstance(built, SendResult):
+        return built, ""
+    channel = channel_for(channels, built.contact_type)
+    if channel is None:
+        return SendResult(False, False, f"no channel for {built.contact_type}"), built.address
+    try:
+        return channel.send(built), built.address
+    except Exception as exc:  # a channel bug must not lose the page: retry it
+        return SendResult(False, True, f"{type(exc).__name__}: {exc}"), built.address
+
+
+def record(
+    uow: UnitOfWork, row: Notification, result: SendResult, secret: str, now: datetime, limit: int
+) -> None:
+    """Mark ``row`` sent, due again after a backoff, or failed; the timeline says which."""
+    row.attempts += 1
+    row.claimed_by = None
+    row.claimed_until = None
+    target = f"{row.person_id} via {row.contact_type} {row.address_redacted}"
+    if result.ok:
+        row.status, row.sent_at = "sent", now
+        uow.incidents.add_timeline(
+            row.incident_id,
+            now,
+            "firebreak",
+            "page_sent",
+            f"paged {target} (level {row.level + 1})",
+            {"notification": row.id, "person": row.person_id, "contact_type": row.contact_type},
+        )
+        return
+    error = scrub(result.error or "unknown error", [secret])
+    row.last_error = error
+    if result.retry and row.attempts < limit:
+        row.next_attempt_at = now + backoff(row.attempts)
+        return
+    row.status = "failed"
+    uow.incidents.add_timeline(
+        row.incident_id,
+        now,
+        "firebreak",
+        "page_failed",
+        f"page to {target} failed after {row.attempts} attempt(s): {error}",
+        {"notification": row.id, "person": row.person_id, "error": error},
+    )
+
+
+def deliver_pending(
+    store: Store,
+    workspace: Workspace,
+    now: datetime,
+    worker_id: str,
+    channels: Channels,
+    limit: int = 500,
+) -> int:
+    """Send every pending page whose time has come; return how many were sent."""
+    with store.unit_of_work() as uow:
+        rows = uow.notifications.claim_sendable(now, worker_id, now + LEASE, limit)
+        work = [(row.id, row.contact_type, build_message(workspace, row)) for row in rows]
+    sent = 0
+    for row_id, contact_type, built in work:
+        result, secret = send_one(built, channels)
+        with store.unit_of_work() as uow:
+            row = uow.notifications.get(row_id)
+            record(uow, row, result, secret, now, max_attempts(workspace, contact_type))
+        sent += int(result.ok)
+    return sent
