@@ -1,0 +1,264 @@
+"""The JSON API under /api: incidents and their actions, runbooks, on-call, figures, secrets.
+
+Reads need a viewer token, incident actions a responder token, token and integration management
+an admin token (``Authorization: Bearer <token>``). Errors are ``{"error", "message"}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from firebreak.errors import InputError, NotFound
+from firebreak.incidents import actions
+from firebreak.web import credentials, reports, views
+from firebreak.web.auth import require
+from firebreak.web.credentials import Principal
+from firebreak.web.service import Service
+
+router = APIRouter(prefix="/api", tags=["api"])
+Viewer = Annotated[Principal, Depends(require("viewer"))]
+Responder = Annotated[Principal, Depends(require("responder"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Incident id")]
+RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Name = Annotated[str, Field(max_length=200)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MitigateIn(_Body):
+    note: Annotated[str, Field(max_length=4000)] | None = None
+
+
+class ResolveIn(_Body):
+    resolution: Literal["fixed", "false_alarm", "duplicate"]
+    note: Annotated[str, Field(max_length=4000)] | None = None
+    confirm_done: bool = Field(
+        default=False, description="The actor confirms the runbook's done_when criteria hold."
+    )
+
+
+class RoleIn(_Body):
+    role: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z_]*$")]
+    person: Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class NoteIn(_Body):
+    text: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class StepIn(_Body):
+    status: Literal["done", "skipped"]
+
+
+class TokenIn(_Body):
+    role: Literal["viewer", "responder", "admin"]
+    name: Name = ""
+
+
+class IntegrationIn(_Body):
+    kind: Literal["alertmanager", "pagerduty", "generic", "otlp"]
+    name: Name = ""
+
+
+def service_of(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def actor_of(service: Service, who: Principal) -> str:
+    """A token named after a person acts as that person; others act as ``token:<name>``."""
+    return who.name if who.name in service.workspace.org.people else f"token:{who.name}"
+
+
+def _act(
+    request: Request, who: Principal, incident_id: int, action: Any, *args: Any
+) -> dict[str, Any]:
+    service = service_of(request)
+    now = service.clock.now()
+    with service.store.unit_of_work() as uow:
+        action(uow, incident_id, *args, actor_of(service, who), now)
+        return views.incident_detail(uow, service.workspace, incident_id, now)
+
+
+@router.get("/incidents", summary="List incidents")
+def list_incidents(
+    request: Request,
+    who: Viewer,
+    status: Literal["open", "triggered", "acknowledged", "mitigated", "resolved"] | None = None,
+    service: Annotated[str | None, Query(max_length=120)] = None,
+    scenario: Annotated[str | None, Query(max_length=40)] = None,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=views.MAX_LIST)] = 100,
+) -> dict[str, Any]:
+    svc = service_of(request)
+    if since is not None and since.tzinfo is None:
+        raise InputError("since: give a time zone, e.g. 2026-11-27T00:00:00Z")
+    now = svc.clock.now()
+    with svc.store.unit_of_work(readonly=True) as uow:
+        found = views.list_incidents(
+            uow,
+            svc.workspace,
+            now,
+            status=status,
+            service=service,
+            scenario=scenario,
+            since=since,
+            limit=limit,
+        )
+    return {"incidents": found}
+
+
+@router.get("/incidents/{incident_id}", summary="One incident with timeline, roles and steps")
+def get_incident(request: Request, who: Viewer, incident_id: IncidentId) -> dict[str, Any]:
+    svc = service_of(request)
+    now = svc.clock.now()
+    with svc.store.unit_of_work(readonly=True) as uow:
+        return views.incident_detail(uow, svc.workspace, incident_id, now)
+
+
+@router.post("/incidents/{incident_id}/ack", summary="Acknowledge (stops the escalation)")
+def ack(request: Request, who: Responder, incident_id: IncidentId) -> dict[str, Any]:
+    return _act(request, who, incident_id, actions.acknowledge)
+
+
+@router.post("/incidents/{incident_id}/mitigate", summary="Mark mitigated")
+def mitigate(
+    request: Request, who: Responder, incident_id: IncidentId, body: MitigateIn | None = None
+) -> dict[str, Any]:
+    note = body.note if body else None
+
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.mitigate(uow, iid, actor, now, note)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.post("/incidents/{incident_id}/resolve", summary="Resolve with a resolution")
+def resolve(
+    request: Request, who: Responder, incident_id: IncidentId, body: ResolveIn
+) -> dict[str, Any]:
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.resolve(uow, iid, actor, now, body.resolution, body.note, body.confirm_done)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.post("/incidents/{incident_id}/roles", summary="Reassign a role")
+def reassign(
+    request: Request, who: Responder, incident_id: IncidentId, body: RoleIn
+) -> dict[str, Any]:
+    if body.person not in service_of(request).workspace.org.people:
+        raise InputError(f"person: {body.person!r} is not a person id in the workspace's org")
+
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.reassign_role(uow, iid, body.role, body.person, actor, now)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.post("/incidents/{incident_id}/notes", summary="Add a note to the timeline")
+def note(request: Request, who: Responder, incident_id: IncidentId, body: NoteIn) -> dict[str, Any]:
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.add_note(uow, iid, actor, now, body.text)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.post("/incidents/{incident_id}/steps/{step_key}", summary="Mark a runbook step")
+def step(
+    request: Request,
+    who: Responder,
+    incident_id: IncidentId,
+    step_key: Annotated[str, Path(max_length=40, description="e.g. mitigation.2")],
+    body: StepIn,
+) -> dict[str, Any]:
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.mark_step(uow, iid, step_key, body.status, actor, now)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.get("/runbooks", summary="Runbooks with their lint findings")
+def runbooks(request: Request, who: Viewer) -> dict[str, Any]:
+    return reports.runbook_health(service_of(request))
+
+
+@router.get("/oncall", summary="Who is on call now, next handoffs, gaps ahead")
+def oncall(
+    request: Request, who: Viewer, horizon_days: Annotated[int, Query(ge=1, le=90)] = 14
+) -> dict[str, Any]:
+    svc = service_of(request)
+    return views.oncall(svc.workspace, svc.clock.now(), timedelta(days=horizon_days))
+
+
+@router.get("/metrics", summary="MTTA, MTTR, MTTD, false alarm and drill pass rates")
+def figures(
+    request: Request,
+    who: Viewer,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    bucket: Literal["day", "week"] = "week",
+) -> dict[str, Any]:
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise InputError(f"{name}: give a time zone, e.g. 2026-11-27T00:00:00Z")
+    return reports.figures(service_of(request), since, until, bucket)
+
+
+@router.get("/tokens", summary="List API tokens (no secrets)")
+def tokens(request: Request, who: Admin) -> dict[str, Any]:
+    with service_of(request).store.unit_of_work(readonly=True) as uow:
+        return {"tokens": credentials.list_tokens(uow)}
+
+
+@router.post(
+    "/tokens", summary="Create an API token (the secret is in this answer only)", status_code=201
+)
+def create_token(request: Request, who: Admin, body: TokenIn) -> dict[str, Any]:
+    svc = service_of(request)
+    with svc.store.unit_of_work() as uow:
+        ident, secret = credentials.create_token(uow, body.role, body.name, svc.clock.now())
+    return {"id": ident, "role": body.role, "token": secret}
+
+
+@router.post("/tokens/{token_id}/revoke", summary="Revoke an API token")
+def revoke_token(request: Request, who: Admin, token_id: RecordId) -> dict[str, Any]:
+    svc = service_of(request)
+    with svc.store.unit_of_work() as uow:
+        if not credentials.revoke_token(uow, token_id, svc.clock.now()):
+            raise NotFound(f"no live token with id {token_id}")
+    return {"id": token_id, "revoked": True}
+
+
+@router.get("/integrations", summary="List integrations (no keys)")
+def integrations(request: Request, who: Admin) -> dict[str, Any]:
+    with service_of(request).store.unit_of_work(readonly=True) as uow:
+        return {"integrations": credentials.list_integrations(uow)}
+
+
+@router.post(
+    "/integrations",
+    summary="Create an integration (the key is in this answer only)",
+    status_code=201,
+)
+def create_integration(request: Request, who: Admin, body: IntegrationIn) -> dict[str, Any]:
+    svc = service_of(request)
+    with svc.store.unit_of_work() as uow:
+        ident, key = credentials.create_integration(uow, body.kind, body.name, svc.clock.now())
+    return {"id": ident, "kind": body.kind, "key": key}
+
+
+@router.post("/integrations/{integration_id}/revoke", summary="Revoke an integration")
+def revoke_integration(request: Request, who: Admin, integration_id: RecordId) -> dict[str, Any]:
+    svc = service_of(request)
+    with svc.store.unit_of_work() as uow:
+        if not credentials.revoke_integration(uow, integration_id, svc.clock.now()):
+            raise NotFound(f"no live integration with id {integration_id}")
+    return {"id": integration_id, "revoked": True}

@@ -1,0 +1,183 @@
+"""The app factory: intake, API, UI, /healthz and /metrics in one FastAPI app.
+
+``create_app(workspace, store, clock)`` builds it; ``firebreak serve`` runs it under uvicorn with
+the background ticks on. Errors are JSON ``{"error": code, "message": …}`` (an HTML page for the
+UI), never a traceback, and never echo a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from firebreak import __version__
+from firebreak.clock import Clock
+from firebreak.errors import FirebreakError
+from firebreak.store.db import Store
+from firebreak.web import api, intake, ui, views
+from firebreak.web.service import Service
+from firebreak.web.ticks import Ticker
+from firebreak.workspace import Workspace
+
+log = logging.getLogger("firebreak.web")
+MACHINE_PREFIXES = ("/api/", "/intake/", "/v1/", "/v2/", "/healthz", "/metrics", "/openapi")
+KEY_IN_PATH = re.compile(r"(/intake/[a-z]+/)[^/?\s\"]+")
+
+
+def redact_path(text: str) -> str:
+    """Hide the integration key that intake URLs carry (for log lines)."""
+    return KEY_IN_PATH.sub(r"\1***", text)
+
+
+class RedactKeys(logging.Filter):
+    """A log filter for uvicorn's access log: intake keys never reach a log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_path(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def create_app(
+    workspace: Workspace,
+    store: Store,
+    clock: Clock,
+    *,
+    session_key: bytes | None = None,
+    channels: Any = None,
+    ticks: bool = True,
+    tick_interval: float = 1.0,
+    worker_id: str = "serve",
+) -> FastAPI:
+    """Build the service for ``workspace`` on ``store`` (already upgraded), reading ``clock``."""
+    service = Service(workspace=workspace, store=store, clock=clock, channels=channels)
+    if session_key is not None:
+        service.session_key = session_key
+    ticker = Ticker(service, worker_id) if ticks else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await service.writer.start()
+        task = asyncio.create_task(ticker.run_async(tick_interval)) if ticker else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            await service.writer.stop()
+
+    app = FastAPI(
+        title="firebreak",
+        version=__version__,
+        lifespan=lifespan,
+        description="Incident response for AI services: intake, incidents, on-call and figures.",
+    )
+    app.state.service = service
+    app.state.ticker = ticker
+    app.include_router(intake.router)
+    app.include_router(api.router)
+    app.include_router(ui.router)
+    app.mount(
+        "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
+    )
+    _install_handlers(app)
+    _install_probes(app, service)
+    return app
+
+
+def _install_probes(app: FastAPI, service: Service) -> None:
+    @app.get("/healthz", tags=["ops"], summary="Liveness and store reachability (no auth)")
+    def healthz() -> JSONResponse:
+        try:
+            service.store.ping()
+        except FirebreakError:
+            return JSONResponse({"status": "unavailable", "store": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        summary="Prometheus text exposition",
+        response_class=PlainTextResponse,
+    )
+    def metrics() -> PlainTextResponse:
+        with service.store.unit_of_work(readonly=True) as uow:
+            counts = views.open_by_status(uow)
+        return PlainTextResponse(
+            service.stats.render(counts), media_type="text/plain; version=0.0.4"
+        )
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(MACHINE_PREFIXES) or path == "/incidents/rows":
+        return False
+    return "text/html" in request.headers.get("accept", "") or request.method == "POST"
+
+
+def _error(
+    request: Request, status: int, code: str, message: str, extra: dict[str, Any] | None = None
+) -> Response:
+    if _wants_html(request):
+        from firebreak.web.ui import templates
+
+        context = {"user": None, "csrf": "", "status": status, "code": code, "message": message}
+        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+    body: dict[str, Any] = {"error": code, "message": message, **(extra or {})}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(FirebreakError)
+    async def known(request: Request, exc: FirebreakError) -> Response:
+        errors = getattr(exc, "errors", None)
+        extra = {"errors": errors} if isinstance(errors, list) else None
+        if exc.http_status >= 500:
+            log.warning("%s %s failed: %s", request.method, redact_path(request.url.path), exc.code)
+        return _error(request, exc.http_status, exc.code, exc.message, extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        details = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        if details:
+            message = f"{'.'.join(details[0]['loc'])}: {details[0]['msg']}"
+        else:
+            message = "invalid request"
+        return _error(request, 422, "invalid_request", message, {"details": details})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        code = codes.get(exc.status_code, "http_error")
+        return _error(request, exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.error(
+            "%s %s: unexpected %s",
+            request.method,
+            redact_path(request.url.path),
+            type(exc).__name__,
+            exc_info=(type(exc), exc, None),
+        )
+        return _error(request, 500, "internal", "internal error; the server log has the details")
+
+
+__all__ = ["HTMLResponse", "RedactKeys", "create_app", "redact_path"]

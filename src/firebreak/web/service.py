@@ -1,0 +1,88 @@
+"""The running service's state: workspace, store, clock, the intake writer and caches.
+
+One :class:`Service` per app. Request handlers reach it as ``request.app.state.service``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from firebreak.clock import Clock
+from firebreak.errors import Forbidden, Unauthorized
+from firebreak.incidents.intake import record_alert
+from firebreak.incidents.model import AlertIn
+from firebreak.store.db import Store
+from firebreak.web.credentials import IntegrationInfo, find_integration
+from firebreak.web.groupcommit import GroupCommitter
+from firebreak.web.keys import hash_secret
+from firebreak.web.stats import Stats
+from firebreak.workspace import Workspace
+
+KEY_CACHE_SECONDS = 10.0  # a revoked integration key stops working within this time
+KEY_CACHE_MAX = 10_000
+LINT_CACHE_SECONDS = 60.0
+
+
+@dataclass
+class Service:
+    workspace: Workspace
+    store: Store
+    clock: Clock
+    session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    stats: Stats = field(default_factory=Stats)
+    channels: Any = None
+    detector: Any = None  # the streaming detector fed by OTLP intake, when available
+    otlp_events: list[Any] = field(default_factory=list)
+    otlp_lock: threading.Lock = field(default_factory=threading.Lock)
+    _keys: dict[str, tuple[IntegrationInfo | None, float]] = field(default_factory=dict)
+    _lint: tuple[float, date, list[Any]] | None = None
+    writer: GroupCommitter[AlertIn] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.writer = GroupCommitter(self._commit)
+
+    def _commit(self, batch: Sequence[AlertIn]) -> None:
+        now = self.clock.now()
+        with self.store.unit_of_work() as uow:
+            for alert in batch:
+                record_alert(uow, alert, now)
+
+    def integration(self, key: str, kind: str) -> IntegrationInfo:
+        """The live integration whose key this is, of ``kind``; 401 or 403 otherwise."""
+        digest = hash_secret(key)
+        cached = self._keys.get(digest)
+        mono = time.monotonic()
+        if cached is None or mono - cached[1] > KEY_CACHE_SECONDS:
+            with self.store.unit_of_work(readonly=True) as uow:
+                info = find_integration(uow, key)
+            if len(self._keys) >= KEY_CACHE_MAX:
+                self._keys.clear()
+            self._keys[digest] = (info, mono)
+        else:
+            info = cached[0]
+        if info is None:
+            raise Unauthorized("unknown or revoked integration key")
+        if info.kind != kind:
+            raise Forbidden(f"this key belongs to a {info.kind} integration, not {kind}")
+        return info
+
+    def lint_findings(self) -> list[Any]:
+        """Lint findings for the workspace, recomputed at most once a minute."""
+        from firebreak.lint.run import lint_paths
+
+        today = self.clock.now().date()
+        mono = time.monotonic()
+        if (
+            self._lint is None
+            or self._lint[1] != today
+            or mono - self._lint[0] > LINT_CACHE_SECONDS
+        ):
+            report = lint_paths([], self.workspace.root, today)
+            self._lint = (mono, today, list(report.findings))
+        return self._lint[2]
