@@ -1,0 +1,214 @@
+"""``firebreak drill``: rehearse scenarios on the drill clock, live against a server, or tabletop."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from firebreak.cli.options import db_option, format_option, workspace_option
+from firebreak.errors import InputError
+
+if TYPE_CHECKING:
+    from firebreak.drills.catalog import Entry
+    from firebreak.drills.results import DrillResult
+    from firebreak.workspace import Workspace
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--all", "run_all", is_flag=True, help="Run every drill (the default without NAME).")
+@workspace_option
+@db_option
+@format_option("text", "json")
+@click.option("--live", "live_url", metavar="URL", help="Send a drill alert to a running server.")
+@click.option(
+    "--key",
+    envvar="FIREBREAK_INTEGRATION_KEY",
+    show_envvar=True,
+    metavar="KEY",
+    help="Generic integration key of the server (for --live).",
+)
+@click.option(
+    "--token",
+    envvar="FIREBREAK_TOKEN",
+    show_envvar=True,
+    metavar="TOKEN",
+    help="API token to follow the live drill's incident until it resolves.",
+)
+@click.option(
+    "--wait",
+    default="30m",
+    show_default=True,
+    help="How long to follow a live drill's incident (with --token).",
+)
+@click.option("--tabletop", is_flag=True, help="Walk a person through the drill in the terminal.")
+@click.option("--no-record", is_flag=True, help="Do not store the result in drill_runs.")
+def drill(
+    names: tuple[str, ...],
+    run_all: bool,
+    workspace: str | None,
+    db_url: str | None,
+    fmt: str,
+    live_url: str | None,
+    key: str | None,
+    token: str | None,
+    wait: str,
+    tabletop: bool,
+    no_record: bool,
+) -> None:
+    """Rehearse scenarios through the real pipeline and grade them.
+
+    Each drill runs on a simulated clock: generated traffic with the scenario's faults goes through
+    the runbooks' triggers, the incident pipeline, escalation and a recording channel, and
+    simulated responders acknowledge and work the runbook. The drill's incidents live in a
+    throwaway in-memory store; only the verdict is recorded in the workspace's store (drill_runs).
+    Exit status: 0 every drill passed, 1 one failed, 2 bad input.
+
+    \b
+    Examples:
+      firebreak drill --all
+      firebreak drill chat-api-total-outage --format json
+      firebreak drill --tabletop provider-429-storm
+      firebreak drill --live http://127.0.0.1:8080 --key $KEY chat-api-total-outage
+    """
+    from firebreak.drills.catalog import load_catalog, select
+    from firebreak.workspace import require, resolve_root
+
+    if run_all and names:
+        raise click.UsageError("give drill names or --all, not both")
+    if live_url and tabletop:
+        raise click.UsageError("--live and --tabletop are different kinds of drill; choose one")
+    if (live_url or tabletop) and len(names) != 1:
+        raise click.UsageError("--live and --tabletop run exactly one drill: give its NAME")
+    ws = require(resolve_root(workspace))
+    entries = select(load_catalog(ws), list(names))
+    if tabletop:
+        results = [_tabletop(entries[0], ws)]
+    elif live_url:
+        results = [_live(entries[0], ws, live_url, key, token, wait)]
+    else:
+        results = _simulate(entries, ws, fmt)
+    if not no_record:
+        _record(results, ws, db_url)
+    _print(results, fmt)
+    raise click.exceptions.Exit(0 if all(r.passed for r in results) else 1)
+
+
+def _simulate(entries: Sequence[Entry], ws: Workspace, fmt: str) -> list[DrillResult]:
+    from firebreak.clock import SystemClock
+    from firebreak.drills.runner import run_drill
+
+    clock = SystemClock()
+    results = []
+    for entry in entries:
+        if fmt == "text":
+            click.echo(f"running {entry.name} …", err=True)
+        results.append(run_drill(entry, ws, clock.now(), clock))
+    return results
+
+
+def _tabletop(entry: Entry, ws: Workspace) -> DrillResult:
+    from firebreak.clock import SystemClock
+    from firebreak.drills.catalog import team_of
+    from firebreak.drills.results import DrillResult
+    from firebreak.drills.tabletop import walk
+
+    clock = SystemClock()
+    started = clock.now()
+    at = started
+
+    def ask(prompt: str) -> str:
+        try:
+            return str(click.prompt(prompt, default="", show_default=False))
+        except click.exceptions.Abort:
+            raise InputError(
+                "the tabletop ended before every question was answered; nothing was recorded"
+            ) from None
+
+    objectives, answers, runbook = walk(entry.scenario, ws, at, (ask, click.echo, clock.monotonic))
+    return DrillResult(
+        name=entry.name,
+        scenario=entry.scenario.scenario,
+        team=team_of(entry.scenario, ws),
+        objectives=objectives,
+        started_at=started,
+        finished_at=clock.now(),
+        mode="tabletop",
+        runbook=runbook.id,
+        wall_s=answers.total_s,
+    )
+
+
+def _live(
+    entry: Entry, ws: Workspace, url: str, key: str | None, token: str | None, wait: str
+) -> DrillResult:
+    import httpx
+
+    from firebreak.clock import SystemClock
+    from firebreak.drills import live
+    from firebreak.drills.catalog import team_of
+    from firebreak.drills.results import DrillResult
+    from firebreak.drills.tabletop import expected_runbook
+    from firebreak.durations import parse_duration
+
+    if not key:
+        raise click.UsageError("--live needs the server's generic integration key: --key KEY")
+    try:
+        patience = parse_duration(wait)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--wait") from None
+    clock = SystemClock()
+    started = clock.now()
+    runbook = expected_runbook(entry.scenario, ws)
+    target = live.LiveTarget(url, key, token)
+    with httpx.Client(timeout=10.0) as client:
+        objectives = [live.send(client, target, live.drill_alert(entry.scenario, runbook, started))]
+        click.echo(
+            f"drill alert sent to {url.rstrip('/')}; real people are being paged (DRILL)", err=True
+        )
+        if token:
+            incident = live.follow(client, target, entry.scenario, started, clock, patience)
+            objectives += live.grade_live(entry.scenario, incident)
+    return DrillResult(
+        name=entry.name,
+        scenario=entry.scenario.scenario,
+        team=team_of(entry.scenario, ws),
+        objectives=objectives,
+        started_at=started,
+        finished_at=clock.now(),
+        mode="live",
+        runbook=runbook.id if runbook else None,
+    )
+
+
+def _record(results: Sequence[DrillResult], ws: Workspace, db_url: str | None) -> None:
+    from firebreak.drills.results import save
+    from firebreak.store.db import open_store
+
+    store = open_store(db_url or ws.db_url)
+    try:
+        store.upgrade()
+        save(store, results)
+    finally:
+        store.dispose()
+
+
+def _print(results: Sequence[DrillResult], fmt: str) -> None:
+    from firebreak.drills.results import pass_rate, report_json
+
+    if fmt == "json":
+        click.echo(json.dumps(report_json(results), indent=2))
+        return
+    for result in results:
+        mark = "PASS" if result.passed else "FAIL"
+        click.echo(f"{mark}  {result.name}  ({result.scenario}, {result.mode})")
+        width = max((len(o.name) for o in result.objectives), default=0)
+        for o in result.objectives:
+            click.echo(f"  {'ok  ' if o.passed else 'FAIL'}  {o.name:<{width}}  {o.reason}")
+    rate = pass_rate(results)
+    passed = sum(r.passed for r in results)
+    shown = f"{rate:.0%}" if rate is not None else "n/a"
+    click.echo(f"\ndrill pass rate: {passed}/{len(results)} ({shown})")
