@@ -1,0 +1,137 @@
+"""Read the records the figures need from the store, and keep baselines in it.
+
+Everything here runs inside a unit of work the caller owns; nothing commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from firebreak.errors import Conflict, InputError, NotFound
+from firebreak.metrics.figures import Period
+from firebreak.metrics.records import DrillRunRecord, IncidentRecord, StepInfo
+from firebreak.store.tables import Baseline, DrillRun, Incident, StepProgress
+
+MAX_NAME = 200
+
+
+def incident_record(row: Incident, steps: Iterable[StepProgress] = ()) -> IncidentRecord:
+    """The figures' view of one stored incident and its step marks."""
+    marks = list(steps)
+    return IncidentRecord(
+        id=str(row.id),
+        title=row.title,
+        opened_at=row.opened_at,
+        acknowledged_at=row.acknowledged_at,
+        mitigated_at=row.mitigated_at,
+        resolved_at=row.resolved_at,
+        fault_started_at=row.fault_started_at,
+        resolution=row.resolution,
+        drill=bool(row.drill),
+        runbook_id=row.runbook_id,
+        trigger=row.trigger,
+        service=row.service,
+        scenario=row.scenario,
+        severity=row.severity,
+        services=tuple(row.services or ()),
+        steps_done=frozenset(m.step_key for m in marks if m.status == "done"),
+        steps_skipped=frozenset(m.step_key for m in marks if m.status == "skipped"),
+    )
+
+
+def _in_period(query: Any, column: Any, period: Period) -> Any:
+    if period.since is not None:
+        query = query.where(column >= period.since)
+    if period.until is not None:
+        query = query.where(column < period.until)
+    return query
+
+
+def load_incidents(session: Session, period: Period) -> tuple[list[IncidentRecord], list[Incident]]:
+    """Incidents opened in ``period`` (drills included: the figures leave them out), with rows."""
+    rows = list(session.scalars(_in_period(select(Incident), Incident.opened_at, period)).all())
+    marks: dict[int, list[StepProgress]] = defaultdict(list)
+    ids = [r.id for r in rows]
+    for chunk_start in range(0, len(ids), 500):  # stay under bound-parameter limits
+        chunk = ids[chunk_start : chunk_start + 500]
+        for mark in session.scalars(
+            select(StepProgress).where(StepProgress.incident_id.in_(chunk))
+        ):
+            marks[mark.incident_id].append(mark)
+    return [incident_record(r, marks[r.id]) for r in rows], rows
+
+
+def load_drill_runs(session: Session, period: Period) -> list[DrillRunRecord]:
+    """Drill runs started in ``period``."""
+    rows = session.scalars(_in_period(select(DrillRun), DrillRun.started_at, period)).all()
+    return [
+        DrillRunRecord(
+            name=r.name,
+            scenario=r.scenario,
+            passed=bool(r.passed),
+            started_at=r.started_at,
+            team=r.team,
+            kind="live" if r.live else "simulated",
+        )
+        for r in rows
+    ]
+
+
+def snapshot_steps(rows: Iterable[Incident]) -> dict[str, list[StepInfo]]:
+    """Each runbook's steps as the newest incident that attached it recorded them."""
+    from firebreak.incidents.postmortem import runbook_steps
+
+    out: dict[str, list[StepInfo]] = {}
+    for row in sorted(rows, key=lambda r: r.opened_at):
+        if row.runbook_id and isinstance(row.runbook, Mapping):
+            steps = runbook_steps(row.runbook)
+            if steps:
+                out[row.runbook_id] = steps
+    return out
+
+
+def check_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > MAX_NAME or not cleaned.isprintable():
+        raise InputError(f"a baseline name is 1 to {MAX_NAME} printable characters, got {name!r}")
+    return cleaned
+
+
+def save_baseline(
+    session: Session, name: str, figures: Mapping[str, Any], now: datetime, *, replace: bool
+) -> Baseline:
+    """Store ``figures`` under ``name``; an existing name needs ``replace``."""
+    name = check_name(name)
+    found = session.scalars(select(Baseline).where(Baseline.name == name)).first()
+    if found is not None and not replace:
+        raise Conflict(
+            f"baseline {name!r} already exists (saved {found.created_at:%Y-%m-%d %H:%M} UTC); "
+            "choose another name or pass --replace"
+        )
+    if found is None:
+        found = Baseline(name=name, created_at=now, figures=dict(figures))
+        session.add(found)
+    else:
+        found.created_at = now
+        found.figures = dict(figures)
+    session.flush()
+    return found
+
+
+def get_baseline(session: Session, name: str) -> Baseline:
+    found = session.scalars(select(Baseline).where(Baseline.name == name.strip())).first()
+    if found is None:
+        names = [b.name for b in list_baselines(session)]
+        known = f"; saved baselines: {', '.join(names)}" if names else "; none is saved yet"
+        raise NotFound(f"no baseline named {name!r}{known}")
+    return found
+
+
+def list_baselines(session: Session) -> Sequence[Baseline]:
+    return session.scalars(select(Baseline).order_by(Baseline.created_at, Baseline.id)).all()
