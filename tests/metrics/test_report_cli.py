@@ -300,3 +300,22 @@ def test_workspace_default_and_broken_settings(tmp_path: Path) -> None:
         tmp_path, "--db", "sqlite://", "--since", "2026-11-02", "--until", "2026-11-01", ok=False
     )
     assert "must come before --until" in backwards.stderr
+
+
+def test_figures_and_series_from_session(store: Store) -> None:
+    """The functions the web UI calls give the same figures as the command."""
+    from firebreak.metrics import Period
+    from firebreak.metrics.load import figures_from_session, series_from_session
+
+    seed(store)
+    period = Period(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC))
+    with store.unit_of_work(readonly=True) as uow:
+        figures = figures_from_session(uow.session, period)
+        weeks = series_from_session(uow.session, Period(at(2, 0), at(16, 0)))
+    assert figures["mttr_s"]["median"] == 3600.0
+    assert figures["skipped_steps"][0]["step"] == "mitigation.2"
+    # Monday 2 Nov to Monday 16 Nov: two whole weeks
+    assert [w["start"][:10] for w in weeks] == ["2026-11-02", "2026-11-09"]
+    assert weeks[0]["incidents"] == 4 and weeks[0]["false_alarm_rate"] == pytest.approx(1 / 3)
+    assert weeks[0]["drill_pass_rate"] == pytest.approx(2 / 3)
+    assert weeks[1]["incidents"] == 0 and weeks[1]["mttr_median_s"] is None

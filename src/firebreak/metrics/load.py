@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -135,3 +135,33 @@ def get_baseline(session: Session, name: str) -> Baseline:
 
 def list_baselines(session: Session) -> Sequence[Baseline]:
     return session.scalars(select(Baseline).order_by(Baseline.created_at, Baseline.id)).all()
+
+
+def figures_from_session(
+    session: Session,
+    period: Period,
+    extra_steps: Mapping[str, Sequence[StepInfo]] | None = None,
+) -> dict[str, Any]:
+    """Every figure for ``period``, as ``firebreak report --format json`` and ``/api/metrics``.
+
+    Runbook steps come from the snapshots incidents keep; ``extra_steps`` fills in runbooks
+    that have none (the CLI passes the workspace's).
+    """
+    from firebreak.metrics.figures import compute
+
+    records, rows = load_incidents(session, period)
+    runs = load_drill_runs(session, period)
+    steps: dict[str, Sequence[StepInfo]] = dict(extra_steps or {})
+    steps.update(snapshot_steps(rows))
+    return compute(records, runs, period, steps)
+
+
+def series_from_session(
+    session: Session, period: Period, bucket: Literal["day", "week"] = "week"
+) -> list[dict[str, Any]]:
+    """The figures per day or week over ``period``, for charts."""
+    from firebreak.metrics.timeseries import timeseries
+
+    records, _ = load_incidents(session, period)
+    runs = load_drill_runs(session, period)
+    return timeseries(records, runs, bucket, period.since, period.until)
