@@ -116,10 +116,16 @@ def _shown(prefix: str | None, relative: str) -> str:
 
 
 def _lint_workspace(root: Path, given: str | None, today: date, report: LintReport) -> None:
+    from firebreak.runbooks import batch
     from firebreak.runbooks.lint import lint_runbook
-    from firebreak.workspace import load_workspace
+    from firebreak.workspace import display_path, load_workspace
 
-    loaded = load_workspace(root)
+    files = sorted((root / "runbooks").glob("**/*.md"))
+    batch.prime([(path, display_path(path, root)) for path in files])
+    try:
+        loaded = load_workspace(root)
+    finally:
+        batch.clear()
     workspace = loaded.workspace
     found = list(loaded.findings)
     for runbook in workspace.runbooks:
@@ -168,8 +174,13 @@ def _lint_loose(
             )
         )
         return
-    for path in files:
-        display = given if single and given else _shown(given, str(path.relative_to(base)))
+    from firebreak.runbooks import batch
+
+    shown = [
+        given if single and given else _shown(given, str(path.relative_to(base))) for path in files
+    ]
+    batch.prime(list(zip(files, shown, strict=True)))
+    for path, display in zip(files, shown, strict=True):
         runbook, problems = parse_runbook(path, display)
         report.findings.extend(problems)
         if runbook is None:

@@ -76,9 +76,19 @@ _EXPECT = ("expect:", "expected:", "expected result:", "expect ")
 
 @lru_cache(maxsize=1)
 def _markdown() -> Any:
+    """One parser for every runbook; inline parsing runs only where it is needed (see _inline)."""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark").disable(["html_inline", "image"])
+    return MarkdownIt("commonmark").disable(["inline", "text_join"])
+
+
+def _inline(tok: Token, env: dict[str, Any]) -> list[Token]:
+    """The inline children of a block token, parsed on first use (``env`` holds link references)."""
+    if not tok.children and tok.content:
+        md = _markdown()
+        tok.children = []
+        md.inline.parse(tok.content, md, env, tok.children)
+    return tok.children or []
 
 
 def section_name(heading: str) -> str | None:
@@ -93,7 +103,8 @@ def section_name(heading: str) -> str | None:
 
 def parse_body(body: str, offset: int, runbook: Runbook) -> None:
     """Fill ``runbook.title`` (from the H1 when the front matter had none), sections and steps."""
-    tokens: list[Token] = _markdown().parse(body)
+    env: dict[str, Any] = {}
+    tokens: list[Token] = _markdown().parse(body, env)
     lines = body.split("\n")
     current: str | None = None
     section_starts: list[tuple[str | None, int]] = []
@@ -115,7 +126,7 @@ def parse_body(body: str, offset: int, runbook: Runbook) -> None:
                     if name is not None and name not in runbook.sections:
                         runbook.sections[name] = Section(name, line, "")
         elif tok.type == "ordered_list_open" and tok.level == 0 and current in STEP_SECTIONS:
-            i = _read_steps(tokens, i, offset, current, counts, runbook)
+            i = _read_steps(tokens, i, offset, env, current, counts, runbook)
             continue
         i += 1
     _fill_section_text(runbook, section_starts, lines)
@@ -135,6 +146,7 @@ def _read_steps(
     tokens: list[Token],
     start: int,
     offset: int,
+    env: dict[str, Any],
     section: str,
     counts: dict[str, int],
     runbook: Runbook,
@@ -152,14 +164,16 @@ def _read_steps(
             item_line = (tok.map[0] if tok.map else 0) + offset + 1
         elif tok.type == "list_item_close" and tok.level == 1:
             counts[section] = counts.get(section, 0) + 1
-            runbook.steps.append(_make_step(item, section, counts[section], item_line))
+            runbook.steps.append(_make_step(item, env, section, counts[section], item_line))
         else:
             item.append(tok)
         i += 1
     return i
 
 
-def _make_step(tokens: list[Token], section: str, number: int, line: int) -> Step:
+def _make_step(
+    tokens: list[Token], env: dict[str, Any], section: str, number: int, line: int
+) -> Step:
     step = Step(section=section, number=number, text="", line=line)
     text_lines: list[str] = []
     for tok in tokens:
@@ -167,7 +181,7 @@ def _make_step(tokens: list[Token], section: str, number: int, line: int) -> Ste
             if tok.content.strip():
                 step.commands.append(tok.content.rstrip("\n"))
         elif tok.type == "inline":
-            _read_inline(tok.children or [], step, text_lines, first=not text_lines)
+            _read_inline(_inline(tok, env), step, text_lines, first=not text_lines)
     step.text = " ".join(text_lines).strip()
     return step
 
@@ -204,7 +218,7 @@ def _read_inline(children: list[Token], step: Step, text_lines: list[str], first
             href = child.attrs.get("href")
             if isinstance(href, str) and href:
                 step.links.append(href)
-        elif kind in ("text", "code_inline"):
+        elif kind in ("text", "text_special", "code_inline"):
             if kind == "code_inline":
                 step.inline_code.append(child.content)
             target = em_text if em_text is not None else line_parts

@@ -18,6 +18,11 @@ from firebreak.yamlsrc import read_text
 
 def parse_runbook(path: Path, display: str) -> tuple[Runbook | None, list[Finding]]:
     """Read and parse one runbook; ``display`` is the path findings show."""
+    from firebreak.runbooks.batch import take
+
+    primed = take(path, display)
+    if primed is not None:
+        return primed
     try:
         text = read_text(path, display)
     except InputError as exc:
