@@ -17,7 +17,8 @@ from firebreak.store.db import Store, UnitOfWork
 from firebreak.store.tables import Notification
 from firebreak.workspace import Workspace
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(minutes=2)  # a claimed batch must be sent within this
+CLAIM_BATCH = 10
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(minutes=10)
 DEFAULT_RETRIES = 3
@@ -117,15 +118,24 @@ def deliver_pending(
     channels: Channels,
     limit: int = 500,
 ) -> int:
-    """Send every pending page whose time has come; return how many were sent."""
-    with store.unit_of_work() as uow:
-        rows = uow.notifications.claim_sendable(now, worker_id, now + LEASE, limit)
-        work = [(row.id, row.contact_type, build_message(workspace, row)) for row in rows]
-    sent = 0
-    for row_id, contact_type, built in work:
-        result, secret = send_one(built, channels)
+    """Send every pending page whose time has come (up to ``limit``); return how many were sent.
+
+    Rows are claimed a few at a time, so a worker that dies holds back only its current batch,
+    and only until the lease lapses.
+    """
+    sent = done = 0
+    while done < limit:
         with store.unit_of_work() as uow:
-            row = uow.notifications.get(row_id)
-            record(uow, row, result, secret, now, max_attempts(workspace, contact_type))
-        sent += int(result.ok)
+            batch = min(CLAIM_BATCH, limit - done)
+            rows = uow.notifications.claim_sendable(now, worker_id, now + LEASE, batch)
+            work = [(row.id, row.contact_type, build_message(workspace, row)) for row in rows]
+        for row_id, contact_type, built in work:
+            result, secret = send_one(built, channels)
+            with store.unit_of_work() as uow:
+                row = uow.notifications.get(row_id)
+                record(uow, row, result, secret, now, max_attempts(workspace, contact_type))
+            sent += int(result.ok)
+        done += len(work)
+        if len(work) < batch:
+            break
     return sent

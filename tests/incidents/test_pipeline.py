@@ -1,0 +1,173 @@
+"""The pipeline on both stores: dedup, grouping, PagerDuty dedup_key semantics, runbook, roles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from incident_helpers import load, outage, process, push
+from sqlalchemy import select
+
+from firebreak.errors import InputError
+from firebreak.incidents import actions
+from firebreak.incidents.model import AlertIn
+from firebreak.org import oncall
+from firebreak.store.db import Store
+from firebreak.store.tables import Alert
+
+T0 = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+
+
+def test_fifty_alerts_from_one_service_in_a_minute_make_one_incident(
+    store: Store, example_workspace: Path
+) -> None:
+    ws = load(example_workspace)
+    for i in range(50):
+        at = T0 + timedelta(seconds=i)
+        push(store, outage(key=f"fp-{i % 7}", model=f"m{i % 7}"), at)
+        process(store, ws, at)
+    with store.unit_of_work() as uow:
+        incidents = uow.incidents.list()
+        assert len(incidents) == 1
+        links = uow.incidents.alerts(incidents[0].id)
+    assert len(links) == 7
+    assert sum(link.count for link in links) == 50
+
+
+def test_retrigger_after_resolution_opens_a_new_incident(
+    store: Store, example_workspace: Path
+) -> None:
+    ws = load(example_workspace)
+    push(store, outage(), T0)
+    process(store, ws, T0)
+    with store.unit_of_work() as uow:
+        first = uow.incidents.list()[0].id
+        actions.resolve(uow, first, "dana", T0 + timedelta(minutes=3), "false_alarm")
+    push(store, outage(), T0 + timedelta(minutes=4))
+    result = process(store, ws, T0 + timedelta(minutes=4))
+    assert result.outcomes["opened"] == 1
+    with store.unit_of_work() as uow:
+        ids = [i.id for i in uow.incidents.list()]
+    assert len(ids) == 2 and first in ids
+
+
+def test_ack_and_resolve_for_unknown_keys_are_kept_and_ignored(
+    store: Store, example_workspace: Path
+) -> None:
+    ws = load(example_workspace)
+    for status in ("acknowledge", "resolved"):
+        alert = outage(key="never-triggered")
+        alert.status = status  # type: ignore[assignment]
+        push(store, alert, T0)
+    result = process(store, ws, T0)
+    assert result.outcomes == {"ignored": 2}
+    with store.unit_of_work() as uow:
+        rows = uow.session.scalars(select(Alert)).all()
+        assert uow.incidents.list() == []
+    assert [r.outcome for r in rows] == ["ignored", "ignored"]
+    assert all(r.processed_at is not None for r in rows)
+
+
+def test_source_acknowledge_and_resolve_for_a_known_key(
+    store: Store, example_workspace: Path
+) -> None:
+    ws = load(example_workspace)
+    push(store, outage(key="pd-1"), T0)
+    ack = outage(key="pd-1")
+    ack.status = "acknowledge"
+    push(store, ack, T0 + timedelta(minutes=1))
+    res = outage(key="pd-1")
+    res.status = "resolved"
+    push(store, res, T0 + timedelta(minutes=2))
+    process(store, ws, T0 + timedelta(minutes=2))
+    with store.unit_of_work() as uow:
+        incident = uow.incidents.list()[0]
+        kinds = [e.kind for e in uow.incidents.timeline(incident.id)]
+    assert incident.status == "acknowledged"
+    assert "alert_resolved" in kinds
+
+
+def test_third_party_failure_is_one_incident_listing_every_service(
+    store: Store, example_workspace: Path
+) -> None:
+    ws = load(example_workspace)
+    for service in ("chat-api", "agent-runner", "model-gateway"):
+        push(
+            store,
+            AlertIn(
+                source="generic",
+                dedup_key=f"openai-429-{service}",
+                labels={
+                    "service": service,
+                    "scenario": "third_party_failure",
+                    "provider": "openai",
+                },
+                summary=f"{service}: openai throttling",
+            ),
+            T0,
+        )
+    push(
+        store,
+        AlertIn(
+            source="generic",
+            dedup_key="anthropic-timeouts",
+            labels={
+                "service": "chat-api",
+                "scenario": "third_party_failure",
+                "provider": "anthropic",
+            },
+            summary="anthropic timeouts",
+        ),
+        T0,
+    )
+    process(store, ws, T0)
+    with store.unit_of_work() as uow:
+        incidents = sorted(uow.incidents.list(), key=lambda i: i.id)
+    assert len(incidents) == 2
+    assert incidents[0].services == ["chat-api", "agent-runner", "model-gateway"]
+    assert incidents[0].runbook_id == "provider-api-failure"
+    assert incidents[1].services == ["chat-api"]
+
+
+def test_opening_attaches_runbook_and_fills_roles_from_who_is_on_call(
+    store: Store, example_workspace: Path
+) -> None:
+    ws = load(example_workspace)
+    push(store, outage(), T0)
+    process(store, ws, T0)
+    with store.unit_of_work() as uow:
+        incident = uow.incidents.list()[0]
+        roles = {r.role: (r.person_id, r.reached_via) for r in uow.incidents.roles(incident.id)}
+    runbook = ws.runbook("chat-api-inference-outage")
+    assert runbook is not None
+    assert incident.runbook_id == runbook.id
+    assert incident.severity == "sev1"
+    assert incident.escalation_policy == "ml-platform-page"
+    assert [s["key"] for s in incident.runbook["steps"]] == [s.key for s in runbook.steps]
+    for role, ref in runbook.roles.items():
+        assert roles[role] == (oncall.resolve(ws.org, ref, T0)[0], ref)
+
+
+def test_group_window_and_drills_keep_apart(store: Store, example_workspace: Path) -> None:
+    ws = load(example_workspace)
+    push(store, outage(key="a"), T0)
+    process(store, ws, T0)
+    drill = outage(key="b")
+    drill.drill = True
+    push(store, drill, T0 + timedelta(minutes=1))  # same group labels, but a drill
+    push(store, outage(key="c"), T0 + timedelta(hours=2))  # past the 1h window
+    process(store, ws, T0 + timedelta(hours=2))
+    with store.unit_of_work() as uow:
+        incidents = uow.incidents.list()
+    assert len(incidents) == 3
+    assert sum(i.drill for i in incidents) == 1
+
+
+def test_bad_alerts_are_refused_with_the_field_named(store: Store) -> None:
+    with pytest.raises(InputError, match="status"), store.unit_of_work() as uow:
+        from firebreak.incidents.intake import record_alert
+
+        record_alert(uow, AlertIn(source="generic", dedup_key="k", status="bogus"), T0)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="dedup_key"), store.unit_of_work() as uow:
+        record_alert(uow, AlertIn(source="generic", dedup_key=""), T0)
