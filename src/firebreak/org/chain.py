@@ -65,12 +65,6 @@ def policy_for(org: Org, runbook: Runbook) -> EscalationPolicy | None:
     return None
 
 
-def chain_people(org: Org, policy: EscalationPolicy) -> list[str]:
-    """Everyone the chain may ever page, in level order."""
-    found = [p for level in policy.levels for ref in level.targets for p in members(org, ref)]
-    return list(dict.fromkeys(found))
-
-
 def _first_contact_delay(org: Org, person_id: str) -> timedelta | None:
     person = org.people.get(person_id)
     if person is None or not person.contacts:
@@ -115,7 +109,7 @@ def second_human(org: Org, policy: EscalationPolicy, horizon: Horizon) -> Second
     for at in sorted(instants):
         after, level = _second_at(org, policy, horizon, at)
         if after is None:
-            alone = [p for ref in _targets(policy) for p in horizon.people_at(ref, at)]
+            alone = [p for ref in targets(policy) for p in horizon.people_at(ref, at)]
             return SecondHuman(None, at, None, tuple(p for p in alone if reachable(org, p)))
         if worst is None or worst.after is None or after > worst.after:
             worst = SecondHuman(after, at, level)
@@ -123,20 +117,40 @@ def second_human(org: Org, policy: EscalationPolicy, horizon: Horizon) -> Second
     return worst
 
 
-def _targets(policy: EscalationPolicy) -> list[str]:
+def targets(policy: EscalationPolicy) -> list[str]:
     return [ref for level in policy.levels for ref in level.targets]
 
 
-def reachable_people(org: Org, refs: list[str]) -> list[str]:
-    """The distinct people with a contact that any of ``refs`` may page."""
-    found = [p for ref in refs for p in members(org, ref) if reachable(org, p)]
-    return list(dict.fromkeys(found))
+class Reach:
+    """Who each reference may page and who of them has a contact, memoised for one org."""
 
+    def __init__(self, org: Org) -> None:
+        self.org = org
+        self._members: dict[str, tuple[str, ...]] = {}
+        self._reachable: dict[str, tuple[str, ...]] = {}
 
-def responders(org: Org, runbook: Runbook) -> list[str]:
-    """Distinct reachable people across the runbook's roles and its escalation chain."""
-    refs = list(runbook.roles.values())
-    policy = policy_for(org, runbook)
-    if policy is not None:
-        refs += _targets(policy)
-    return reachable_people(org, refs)
+    def members(self, ref: str) -> tuple[str, ...]:
+        """Everyone ``ref`` may ever page (see :func:`firebreak.org.oncall.members`)."""
+        found = self._members.get(ref)
+        if found is None:
+            found = self._members[ref] = tuple(members(self.org, ref))
+        return found
+
+    def reachable(self, ref: str) -> tuple[str, ...]:
+        """The people with a contact that ``ref`` may ever page."""
+        found = self._reachable.get(ref)
+        if found is None:
+            found = tuple(p for p in self.members(ref) if reachable(self.org, p))
+            self._reachable[ref] = found
+        return found
+
+    def people(self, refs: list[str]) -> list[str]:
+        return list(dict.fromkeys(p for ref in refs for p in self.reachable(ref)))
+
+    def responders(self, runbook: Runbook) -> list[str]:
+        """Distinct reachable people across the runbook's roles and its escalation chain."""
+        refs = list(runbook.roles.values())
+        policy = policy_for(self.org, runbook)
+        if policy is not None:
+            refs += targets(policy)
+        return self.people(refs)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from firebreak.durations import format_duration
 from firebreak.org.checks import Context, at_key, stamp
 from firebreak.org.model import Schedule
-from firebreak.org.oncall import Interval, gaps, members
+from firebreak.org.oncall import Interval, gaps
 from firebreak.runbooks.model import Runbook
 
 
@@ -43,7 +43,7 @@ def _pageable(ctx: Context, runbooks: list[Runbook]) -> dict[str, str]:
     why: dict[str, str] = {}
 
     def note(ref: str, reason: str) -> None:
-        for person in members(ctx.org, ref):
+        for person in ctx.reach.members(ref):
             why.setdefault(person, reason)
 
     for sched in ctx.org.schedules.values():

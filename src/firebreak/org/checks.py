@@ -15,15 +15,9 @@ from typing import TYPE_CHECKING, Any
 from firebreak.durations import format_duration
 from firebreak.errors import Location
 from firebreak.lint.findings import Finding, finding
-from firebreak.org.chain import (
-    Horizon,
-    SecondHuman,
-    policy_for,
-    reachable_people,
-    second_human,
-)
+from firebreak.org.chain import Horizon, Reach, SecondHuman, policy_for, second_human
 from firebreak.org.model import EscalationPolicy, Org, Strict
-from firebreak.org.oncall import members, reachable, zone
+from firebreak.org.oncall import zone
 from firebreak.runbooks.model import Runbook
 from firebreak.settings import Settings
 from firebreak.yamlsrc import locate
@@ -49,6 +43,7 @@ class Context:
     org: Org
     settings: Settings
     horizon: Horizon
+    reach: Reach
     findings: list[Finding] = field(default_factory=list)
     _second: dict[str, SecondHuman] = field(default_factory=dict)
 
@@ -70,7 +65,7 @@ def check_workspace(workspace: Workspace, today: date) -> list[Finding]:
     settings = workspace.settings
     start = datetime.combine(today, time(0, 0), tzinfo=UTC)
     horizon = Horizon(workspace.org, start, start + settings.lint.gap_horizon)
-    ctx = Context(workspace.org, settings, horizon)
+    ctx = Context(workspace.org, settings, horizon, Reach(workspace.org))
     runbooks = [r for r in workspace.runbooks if r.front_matter is not None]
     for runbook in runbooks:
         check_roles(ctx, runbook)
@@ -108,8 +103,8 @@ def check_roles(ctx: Context, runbook: Runbook) -> None:
 
 
 def _check_role_reachable(ctx: Context, runbook: Runbook, role: str, ref: str) -> None:
-    people = members(ctx.org, ref)
-    if not people or any(reachable(ctx.org, p) for p in people):
+    people = ctx.reach.members(ref)
+    if not people or ctx.reach.reachable(ref):
         return  # an unknown id is FB104; someone reachable is fine
     kind = ref.partition(":")[0]
     who = people[0] if kind == "person" else f"{kind} members {', '.join(people)}"
@@ -125,7 +120,7 @@ def _check_single_holder(ctx: Context, runbook: Runbook) -> None:
     if len(runbook.roles) < 2:
         return
     refs = set(runbook.roles.values())
-    holders = {p for ref in refs for p in members(ctx.org, ref)}
+    holders = {p for ref in refs for p in ctx.reach.members(ref)}
     roles = ", ".join(runbook.roles)
     if len(holders) == 1:
         (person,) = holders
@@ -194,7 +189,7 @@ def check_backup(ctx: Context, runbook: Runbook) -> None:
             "someone who has walked through it",
             runbook.key_location("backup"),
         )
-    elif members(ctx.org, runbook.backup) and not reachable_people(ctx.org, [runbook.backup]):
+    elif ctx.reach.members(runbook.backup) and not ctx.reach.reachable(runbook.backup):
         ctx.add(
             "FB703",
             f"backup {runbook.backup} cannot be reached (no contact); add a contact in org/",

@@ -6,9 +6,8 @@ from collections import defaultdict
 from datetime import timedelta
 
 from firebreak.durations import format_duration
-from firebreak.org.chain import chain_people, responders
+from firebreak.org.chain import targets
 from firebreak.org.checks import Context, at_key
-from firebreak.org.oncall import reachable
 from firebreak.runbooks.model import Runbook
 
 
@@ -18,7 +17,7 @@ def _who(people: list[str]) -> str:
 
 def check_responders(ctx: Context, runbook: Runbook) -> None:
     """FB701 for a runbook whose roles and chain reach fewer than two people with a contact."""
-    people = responders(ctx.org, runbook)
+    people = ctx.reach.responders(runbook)
     if len(people) >= 2:
         return
     key = "roles" if runbook.roles else "escalation"
@@ -36,7 +35,7 @@ def check_services(ctx: Context) -> None:
         policy = ctx.org.escalation_policies.get(service.escalation or "")
         if policy is None:
             continue
-        people = [p for p in chain_people(ctx.org, policy) if reachable(ctx.org, p)]
+        people = ctx.reach.people(targets(policy))
         if len(people) >= 2:
             continue
         ctx.add(
