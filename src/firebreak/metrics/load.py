@@ -35,7 +35,7 @@ def incident_record(row: Incident, steps: Iterable[StepProgress] = ()) -> Incide
         resolution=row.resolution,
         drill=bool(row.drill),
         runbook_id=row.runbook_id,
-        trigger=row.trigger,
+        trigger=trigger_of(row),
         service=row.service,
         scenario=row.scenario,
         severity=row.severity,
@@ -43,6 +43,15 @@ def incident_record(row: Incident, steps: Iterable[StepProgress] = ()) -> Incide
         steps_done=frozenset(m.step_key for m in marks if m.status == "done"),
         steps_skipped=frozenset(m.step_key for m in marks if m.status == "skipped"),
     )
+
+
+def trigger_of(row: Incident) -> str | None:
+    """What opened it: ``runbook#index`` for firebreak's detectors, else the alert's name."""
+    if row.trigger:
+        return row.trigger
+    labels = row.labels or {}
+    name = labels.get("alertname") or labels.get("trigger")
+    return str(name) if name else None
 
 
 def _in_period(query: Any, column: Any, period: Period) -> Any:
