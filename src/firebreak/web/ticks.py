@@ -59,7 +59,7 @@ class Ticker:
         self._detector: Any = self._make_detector() if detect else None
         if service.channels is None:
             live = optional("firebreak.notify.channels", "live_channels")
-            service.channels = live(service.workspace.settings) if live else {}
+            service.channels = live(service.workspace.settings.channels) if live else {}
 
     def _make_detector(self) -> Any:
         factory = optional("firebreak.detect.stream", "StreamingDetector")
