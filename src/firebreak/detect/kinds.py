@@ -1,0 +1,191 @@
+"""The trigger kinds as evaluators: threshold, burn_rate, anomaly, change, budget (runaway and
+session thresholds are in :mod:`firebreak.detect.sessions`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+
+from firebreak.detect.cores import AnomalyCore, BudgetCore, ChangeCore
+from firebreak.detect.engine import Chunk, Evaluator, Result
+from firebreak.detect.plan import Plan
+from firebreak.detect.state import History, Rolling, Runs
+from firebreak.durations import format_duration
+from firebreak.signals.schema import F64
+from firebreak.signals.windows import HIST_STATS, LATENCY_MIDDLES, SCALE, signal_value, stats_for
+
+KEEP_FIRING = timedelta(minutes=10)  # anomaly, change, budget: quiet time before resolving
+DEFAULT_PAIRS: tuple[tuple[timedelta, timedelta, float, str], ...] = (
+    (timedelta(hours=1), timedelta(minutes=5), 14.4, "page"),
+    (timedelta(hours=6), timedelta(minutes=30), 6.0, "page"),
+    (timedelta(days=3), timedelta(hours=6), 1.0, "ticket"),
+)
+BAD_STAT = {"error_ratio": "err", "timeout_ratio": "timeout", "throttle_ratio": "throttle"}
+
+
+class SignalWindow:
+    """A request signal over the trigger's window, carried across chunks."""
+
+    def __init__(self, plan: Plan, window_steps: int | None = None) -> None:
+        self.plan = plan
+        self.steps = window_steps or plan.window_steps
+        self.names = stats_for(plan.signal)
+        tail = (LATENCY_MIDDLES.shape[0],)
+        self.rolls = {n: Rolling(self.steps, tail if n in HIST_STATS else ()) for n in self.names}
+
+    def values(self, chunk: Chunk) -> F64:
+        stats = chunk.stats(self.names)
+        sums = {n: self.rolls[n].extend(stats[n]) for n in self.names}
+        window_s = self.steps * self.plan.step_s
+        return signal_value(self.plan.signal, sums, window_s, self.plan.trigger.min_requests)
+
+
+class StatusWindow:
+    """provider_status: the worst level reported within the window (no report: no data)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.lags = np.arange(plan.window_steps, dtype=np.int64)
+        self.hist = History(max(plan.window_steps, 1), -1.0, np.float64)
+
+    def values(self, chunk: Chunk) -> F64:
+        worst = np.full((chunk.n_series, chunk.n_buckets), -1.0)
+        np.maximum.at(worst, (chunk.status_rows, chunk.status_buckets), chunk.status.level)
+        window = self.hist.gather(worst, self.lags).max(axis=-1)
+        self.hist.push(worst)
+        return np.where(window < 0, np.nan, window)
+
+
+def values_for(plan: Plan) -> SignalWindow | StatusWindow:
+    return StatusWindow(plan) if plan.signal == "provider_status" else SignalWindow(plan)
+
+
+class Threshold:
+    """Prometheus alerting rule: true evaluations in a row for ``for``; any false one resets."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan, self.window = plan, values_for(plan)
+        self.runs, self.need = Runs(), plan.for_steps()
+
+    def run(self, chunk: Chunk) -> Result:
+        value = self.window.values(chunk)
+        trig = self.plan.trigger
+        cond = value > trig.above if trig.above is not None else value < float(trig.below or 0)
+        return Result(value, self.runs.extend(cond) >= self.need)
+
+
+class BurnRate:
+    """Multi-window multi-burn-rate: a pair fires when both its windows burn faster than its
+    factor; the trigger fires while any pair fires."""
+
+    def __init__(self, plan: Plan) -> None:
+        spec = plan.trigger.burn_rate
+        assert spec is not None
+        self.plan, self.budget = plan, 1 - spec.objective / 100
+        raw = spec.pairs or []
+        pairs: list[tuple[timedelta, timedelta, float, str]] = [
+            (p.long, p.short, p.factor, p.action) for p in raw
+        ]
+        self.pairs = pairs or list(DEFAULT_PAIRS)
+        widths = {plan.steps(d.total_seconds()) for p in self.pairs for d in p[:2]}
+        self.rolls = {w: (Rolling(w), Rolling(w)) for w in sorted(widths)}
+        self.bad = BAD_STAT[plan.signal]
+        self.runs, self.need = Runs(), plan.for_steps()
+
+    def run(self, chunk: Chunk) -> Result:
+        stats = chunk.stats(("n", self.bad))
+        floor = self.plan.trigger.min_requests or 1
+        burn = {}
+        for width, (n_roll, bad_roll) in self.rolls.items():
+            n, bad = n_roll.extend(stats["n"]), bad_roll.extend(stats[self.bad])
+            ratio = bad / np.where(n >= floor, n, 1)
+            burn[width] = np.where(n >= floor, ratio / self.budget, np.nan)
+        firing = np.zeros((chunk.n_series, chunk.n_buckets), dtype=bool)
+        notes: dict[int, str] = {}
+        for long, short, factor, action in self.pairs:
+            lw, sw = self.plan.steps(long.total_seconds()), self.plan.steps(short.total_seconds())
+            pair = (burn[lw] > factor) & (burn[sw] > factor)
+            for row in np.flatnonzero(pair[:, -1] & ~firing[:, -1]).tolist():
+                notes[row] = (
+                    f"{format_duration(long)}/{format_duration(short)} windows burn "
+                    f"over {factor:g}x ({action})"
+                )
+            firing |= pair
+        value = burn[min(self.rolls)]
+        return Result(value, self.runs.extend(firing) >= self.need, notes)
+
+
+class Anomaly:
+    def __init__(self, plan: Plan) -> None:
+        spec = plan.trigger.anomaly
+        assert spec is not None
+        self.window = values_for(plan)
+        self.core = AnomalyCore(
+            plan.step_s,
+            plan.window_steps,
+            spec.baseline.total_seconds(),
+            spec.sensitivity,
+            spec.direction,
+            plan.for_steps(timedelta(minutes=2)),
+            plan.steps(KEEP_FIRING.total_seconds()),
+        )
+
+    def run(self, chunk: Chunk) -> Result:
+        value = self.window.values(chunk)
+        _score, firing, _expected = self.core.extend(value)
+        return Result(value, firing)
+
+
+class Change:
+    def __init__(self, plan: Plan) -> None:
+        spec = plan.trigger.change
+        assert spec is not None
+        self.window = values_for(plan)
+        self.core = ChangeCore(
+            plan.step_s,
+            spec.shift,
+            spec.direction,
+            plan.for_steps(),
+            plan.steps(KEEP_FIRING.total_seconds()),
+        )
+
+    def run(self, chunk: Chunk) -> Result:
+        value = self.window.values(chunk)
+        _score, firing, _ref = self.core.extend(value)
+        return Result(value, firing)
+
+
+class Budget:
+    def __init__(self, plan: Plan) -> None:
+        spec = plan.trigger.budget
+        assert spec is not None
+        self.plan, self.rate = plan, Rolling(plan.window_steps)
+        self.core = BudgetCore(
+            plan.step_s,
+            spec.usd,
+            spec.per.total_seconds(),
+            plan.for_steps(timedelta(minutes=5)),
+            plan.steps(KEEP_FIRING.total_seconds()),
+        )
+
+    def run(self, chunk: Chunk) -> Result:
+        cost = chunk.stats(("cost",))["cost"]
+        window_s = self.plan.window_steps * self.plan.step_s
+        rate = self.rate.extend(cost) / SCALE / window_s
+        forecast, firing = self.core.extend(cost, rate, chunk.b0, SCALE)
+        return Result(forecast, firing)
+
+
+def make_evaluator(plan: Plan) -> Evaluator:
+    from firebreak.detect.sessions import Runaway, SessionThreshold
+
+    if plan.signal in ("session_steps_max", "session_cost_max"):
+        return Runaway(plan) if plan.kind == "runaway" else SessionThreshold(plan)
+    kinds: dict[str, type[Threshold | BurnRate | Anomaly | Change | Budget]] = {
+        "threshold": Threshold,
+        "burn_rate": BurnRate,
+        "anomaly": Anomaly,
+        "change": Change,
+        "budget": Budget,
+    }
+    return kinds[plan.kind](plan)

@@ -1,0 +1,113 @@
+"""Compile runbook triggers into plans a machine evaluates: checked signal, labels and defaults."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from firebreak.errors import InputError
+from firebreak.runbooks.model import Runbook, Trigger
+from firebreak.signals.schema import LABELS
+from firebreak.signals.windows import SESSION_SIGNALS, SIGNAL_STATS
+
+DEFAULT_STEP = timedelta(seconds=30)
+# Window used when a trigger names none, per kind.
+DEFAULT_WINDOW = {
+    "threshold": timedelta(minutes=5),
+    "anomaly": timedelta(minutes=15),
+    "change": timedelta(minutes=10),
+    "budget": timedelta(hours=1),
+    "runaway": timedelta(hours=1),
+    "burn_rate": timedelta(minutes=5),
+}
+STATUS_LABELS = ("provider",)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One trigger of one runbook, ready to evaluate every ``step``."""
+
+    runbook_id: str
+    index: int
+    trigger: Trigger
+    kind: str
+    service: str
+    scenario: str
+    group_labels: tuple[str, ...]
+    step_s: float
+
+    @property
+    def signal(self) -> str:
+        return self.trigger.signal
+
+    @property
+    def window_s(self) -> float:
+        window = self.trigger.window or DEFAULT_WINDOW[self.kind]
+        return window.total_seconds()
+
+    def steps(self, seconds: float) -> int:
+        """A duration in whole evaluation steps (rounded up, at least one)."""
+        return max(1, math.ceil(seconds / self.step_s - 1e-9))
+
+    @property
+    def window_steps(self) -> int:
+        return self.steps(self.window_s)
+
+    def for_steps(self, default: timedelta = timedelta(0)) -> int:
+        """Evaluations in a row needed to fire: ``for`` in steps plus the first one."""
+        held = (self.trigger.for_ or default).total_seconds()
+        return (math.ceil(held / self.step_s - 1e-9) if held > 0 else 0) + 1
+
+
+def compile_plans(runbooks: Iterable[Runbook], step: timedelta = DEFAULT_STEP) -> list[Plan]:
+    """Every trigger of every runbook as a plan; a trigger no machine can evaluate is refused."""
+    plans = []
+    for runbook in runbooks:
+        for index, trigger in enumerate(runbook.triggers):
+            plans.append(compile_one(runbook, index, trigger, step))
+    return plans
+
+
+def compile_one(runbook: Runbook, index: int, trigger: Trigger, step: timedelta) -> Plan:
+    where = runbook.key_location("trigger")
+
+    def refuse(message: str) -> InputError:
+        return InputError(f"runbook {runbook.id}, trigger {index + 1}: {message}", location=where)
+
+    kind = trigger.kind
+    if kind is None:
+        raise refuse("no kind (above/below, burn_rate, anomaly, change, budget or runaway)")
+    signal = trigger.signal
+    known = set(SIGNAL_STATS) | SESSION_SIGNALS | {"provider_status"}
+    if signal not in known:
+        raise refuse(f"unknown signal {signal!r}; known: {', '.join(sorted(known))}")
+    labels = STATUS_LABELS if signal == "provider_status" else LABELS
+    for name in [*trigger.where, *trigger.group_labels]:
+        if name not in labels:
+            raise refuse(f"label {name!r} is not one of {', '.join(labels)} for {signal}")
+    if signal in SESSION_SIGNALS and kind not in ("runaway", "threshold"):
+        raise refuse(f"{signal} is evaluated by runaway or threshold (above) triggers")
+    if signal in SESSION_SIGNALS and kind == "threshold" and trigger.above is None:
+        raise refuse(f"{signal} takes a threshold above a value, not below")
+    if kind == "runaway" and signal not in SESSION_SIGNALS:
+        raise refuse("runaway triggers watch session_steps_max or session_cost_max")
+    if kind == "burn_rate" and signal not in ("error_ratio", "timeout_ratio", "throttle_ratio"):
+        raise refuse("burn_rate needs a ratio of bad requests (error_ratio, timeout_ratio, …)")
+    if kind == "budget" and signal != "cost_usd_rate":
+        raise refuse("budget triggers watch cost_usd_rate")
+    if signal == "provider_status" and kind != "threshold":
+        raise refuse("provider_status takes a threshold (above or below)")
+    if step.total_seconds() <= 0:
+        raise refuse("the evaluation step must be longer than zero")
+    return Plan(
+        runbook_id=runbook.id,
+        index=index,
+        trigger=trigger,
+        kind=kind,
+        service=runbook.service or "",
+        scenario=runbook.scenario or "",
+        group_labels=tuple(trigger.group_labels),
+        step_s=step.total_seconds(),
+    )
