@@ -253,3 +253,8 @@ def test_resolve_references(make_org) -> None:  # type: ignore[no-untyped-def]
     assert resolve(org, "schedule:nope", at) == []
     assert members(org, "schedule:primary") == ["ana", "ben", "cem"]
     assert [reachable(org, p) for p in ("ana", "cem", "nobody")] == [True, False, False]
+
+
+def test_a_shift_shorter_than_fifteen_minutes_is_refused() -> None:
+    with pytest.raises(ValueError, match="a shift lasts at least 15m, got 7m"):
+        schedule(rotation={"members": ["a"], "start": "2026-11-02T09:00", "shift": "7m"})

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
-from firebreak.durations import parse_duration
+from firebreak.durations import format_duration, parse_duration
 from firebreak.errors import Location
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -106,6 +106,16 @@ class Rotation(Strict):
     shift: Duration
     end: datetime | None = None
     restrict: Restriction | None = None
+
+    @field_validator("shift")
+    @classmethod
+    def _shift_long_enough(cls, value: timedelta) -> timedelta:
+        # Coverage walks one shift at a time; a seconds-long shift is a typo (7m for 7d?).
+        if value < timedelta(minutes=15):
+            raise ValueError(
+                f"a shift lasts at least 15m, got {format_duration(value)}; did you mean 7d?"
+            )
+        return value
 
 
 class Override(Strict):
