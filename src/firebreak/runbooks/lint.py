@@ -16,6 +16,7 @@ from typing import Any
 from firebreak.durations import format_duration
 from firebreak.errors import Location
 from firebreak.lint.findings import Finding, finding
+from firebreak.runbooks.body import STEP_SECTIONS
 from firebreak.runbooks.model import RATIO_SIGNALS, Runbook, Trigger
 from firebreak.settings import Settings
 from firebreak.yamlsrc import YList, YMap
@@ -192,20 +193,34 @@ def _strings(node: Any) -> Iterator[tuple[str, tuple[int, int]]]:
                 yield from _strings(value)
 
 
-def _steps(runbook: Runbook) -> list[Finding]:
-    """FB401 no numbered steps; FB402, FB403, FB404 for each step that falls short."""
-    if not runbook.steps:
-        section = runbook.sections.get("diagnosis") or runbook.sections.get("mitigation")
-        line = section.line if section else (runbook.title_line or 1)
-        return [
+def _no_steps(runbook: Runbook) -> list[Finding]:
+    """FB401 for each Diagnosis or Mitigation section with no numbered item, or for neither."""
+    with_steps = {step.section for step in runbook.steps}
+    out = [
+        finding(
+            "FB401",
+            f"no numbered steps under `## {section.name.title()}`: write what "
+            "to do as a numbered list a responder can follow",
+            runbook.location(section.line, 1),
+        )
+        for name, section in runbook.sections.items()
+        if name in STEP_SECTIONS and name not in with_steps
+    ]
+    if not runbook.steps and not out:
+        out.append(
             finding(
                 "FB401",
-                "no numbered steps under `## Diagnosis` or `## Mitigation`: "
-                "a responder has nothing to follow",
-                runbook.location(line, 1),
+                "no `## Diagnosis` or `## Mitigation` section with numbered steps: a "
+                "responder has nothing to follow",
+                runbook.location(runbook.title_line or 1, 1),
             )
-        ]
-    out = []
+        )
+    return out
+
+
+def _steps(runbook: Runbook) -> list[Finding]:
+    """FB401 missing steps; FB402, FB403, FB404 for each step that falls short."""
+    out = _no_steps(runbook)
     roles = set(runbook.roles)
     for step in runbook.steps:
         where = runbook.location(step.line, 1)
