@@ -75,7 +75,7 @@ def test_sigkilled_worker_loses_and_repeats_no_page(
     # Restarted after the lease lapsed (and past the contacts' 2-3 minute delays).
     later = T0 + timedelta(minutes=4)
     final = _start(db_url, example_workspace, record, later, pause=0)
-    out, err = final.communicate(timeout=120)
+    _out, err = final.communicate(timeout=120)
     assert final.returncode == 0, err
 
     primary = oncall.resolve(ws.org, "schedule:ml-platform-primary", T0)[0]

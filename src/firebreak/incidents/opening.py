@@ -32,7 +32,6 @@ def open_incident(uow: UnitOfWork, alert: Normal, key: str, now: datetime) -> In
         labels=dict(alert.labels),
         services=[],
         trigger=alert.trigger,
-        fault_started_at=alert.starts_at if alert.starts_at and alert.starts_at <= now else None,
     )
     uow.session.add(incident)
     uow.session.flush()

@@ -1,0 +1,28 @@
+"""Detector alerts into the pipeline: ``DetectorAlert`` → ``AlertIn`` (source ``detector``)."""
+
+from __future__ import annotations
+
+from firebreak.detect.events import DetectorAlert
+from firebreak.incidents.model import AlertIn, AlertStatus
+
+
+def to_alert(alert: DetectorAlert, *, drill: bool = False) -> AlertIn:
+    """The inbox form of a detector transition; the labels name the runbook and trigger."""
+    status: AlertStatus = "resolved" if alert.status == "resolved" else "firing"
+    labels = {
+        **alert.labels,
+        "runbook": alert.runbook_id,
+        "trigger": str(alert.trigger_index),
+        "signal": alert.signal,
+    }
+    payload = {"kind": alert.kind, "value": alert.value, "at": alert.at.isoformat()}
+    return AlertIn(
+        source="drill" if drill else "detector",
+        dedup_key=alert.fingerprint,
+        status=status,
+        labels=labels,
+        summary=alert.summary,
+        payload=payload,
+        drill=drill,
+        starts_at=alert.at if status == "firing" else None,
+    )
