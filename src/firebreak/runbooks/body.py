@@ -71,7 +71,7 @@ for _canonical, _variants in {
         SECTION_NAMES[_name] = _canonical
 STEP_SECTIONS = ("diagnosis", "mitigation")
 _ROLE = re.compile(r"^\(\s*([A-Za-z][\w -]*?)\s*\)$")
-_EXPECT = ("expect:", "expected:", "expected result:", "expect ")
+_EXPECT = ("expect:", "expected:", "expected result:")
 
 
 @lru_cache(maxsize=1)
