@@ -319,3 +319,11 @@ def test_figures_and_series_from_session(store: Store) -> None:
     assert weeks[0]["incidents"] == 4 and weeks[0]["false_alarm_rate"] == pytest.approx(1 / 3)
     assert weeks[0]["drill_pass_rate"] == pytest.approx(2 / 3)
     assert weeks[1]["incidents"] == 0 and weeks[1]["mttr_median_s"] is None
+
+
+def test_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:
+    done = run(tmp_path, "--db", "postgresql://postgres@127.0.0.1:9/none", ok=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: cannot reach the store:")
+    typo = run(tmp_path, "--db", f"sqlite:///{tmp_path / 'typo.db'}")
+    assert "note: no store file at" in typo.stderr

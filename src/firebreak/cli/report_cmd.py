@@ -51,6 +51,8 @@ def open_report_store(workspace: str | None, db_url: str | None, *, create: bool
 
     Reading never creates a SQLite file: a missing one is an empty store (no tables yet).
     """
+    from sqlalchemy.engine import make_url
+
     from firebreak.cli.db_cmd import store_url
     from firebreak.store.db import open_store
     from firebreak.workspace import resolve_root
@@ -66,6 +68,9 @@ def open_report_store(workspace: str | None, db_url: str | None, *, create: bool
             f"cannot read the store URL from the workspace: {exc}; fix it or pass --db URL"
         ) from None
     if not create and _missing_sqlite_file(url):
+        click.echo(
+            f"note: no store file at {make_url(url).database} yet: nothing recorded", err=True
+        )
         return open_store("sqlite://")  # in memory, no tables: reads as an empty store
     return open_store(url)
 
@@ -87,8 +92,15 @@ def _missing_sqlite_file(url: str) -> bool:
 def has_tables(store: Store) -> bool:
     """Whether the store was ever upgraded (a new store reads as empty, not as an error)."""
     from sqlalchemy import inspect
+    from sqlalchemy.exc import OperationalError
 
-    return bool(inspect(store.engine).has_table("incidents"))
+    from firebreak.errors import StoreError
+
+    try:
+        return bool(inspect(store.engine).has_table("incidents"))
+    except OperationalError as exc:
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
+        raise StoreError(f"cannot reach the store: {first}") from None
 
 
 def _period(since: str | None, until: str | None) -> Period:
