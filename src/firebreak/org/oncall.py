@@ -20,7 +20,7 @@ from firebreak.org.model import Org, Restriction, Schedule
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 END_OF_DAY = time(23, 59, 59)  # a restriction ending 23:59:59 (the default) runs to midnight
-_HANDOFF_SEARCH_LIMIT = timedelta(days=800)
+_HANDOFF_SEARCH_LIMIT = timedelta(days=366)  # next_handoffs looks at most a year ahead
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,9 @@ def _rotation_segments(schedule: Schedule, lo: datetime, hi: datetime) -> list[I
     a = max(lo, first)
     b = hi if last is None else min(hi, last)
     out: list[Interval] = []
-    if a < b:
+    if a < b and len(set(members)) == 1:
+        out.append(Interval(a, b, members[0]))  # one person: no boundary to walk
+    elif a < b:
         k = _shift_index(schedule, a)
         t = a
         while t < b:
@@ -211,6 +213,28 @@ def _overlay(
     return out
 
 
+def _within(intervals: list[Interval], windows: list[tuple[datetime, datetime]]) -> list[Interval]:
+    """``intervals`` with everything outside the (sorted, disjoint) windows given to nobody."""
+    out: list[Interval] = []
+    j = 0
+    for iv in intervals:
+        t = iv.start
+        while t < iv.end:
+            while j < len(windows) and windows[j][1] <= t:
+                j += 1
+            if j == len(windows) or windows[j][0] >= iv.end:
+                out.append(Interval(t, iv.end, None))
+                break
+            w_start, w_end = windows[j]
+            if w_start > t:
+                out.append(Interval(t, w_start, None))
+                t = w_start
+            stop = min(w_end, iv.end)
+            out.append(Interval(t, stop, iv.person))
+            t = stop
+    return out
+
+
 def _merge(intervals: list[Interval]) -> list[Interval]:
     out: list[Interval] = []
     for iv in intervals:
@@ -239,11 +263,8 @@ def coverage(schedule: Schedule, start: datetime, end: datetime) -> list[Interva
     intervals = _rotation_segments(schedule, start, end)
     restriction = schedule.rotation.restrict
     if restriction is not None:
-        cursor = start
-        for w_start, w_end in restriction_windows(restriction, schedule.timezone, start, end):
-            intervals = _overlay(intervals, cursor, w_start, None)
-            cursor = w_end
-        intervals = _overlay(intervals, cursor, end, None)
+        windows = restriction_windows(restriction, schedule.timezone, start, end)
+        intervals = _within(intervals, windows)
     tz = zone(schedule.timezone)
     for override in schedule.overrides:
         o_start = to_utc(wall(override.from_, tz), tz)
@@ -275,14 +296,26 @@ def next_handoffs(schedule: Schedule, at: datetime, count: int) -> list[Handoff]
     _require_aware(at)
     if count <= 0:
         return []
+    settled = _settled_after(schedule)
     window = max(schedule.rotation.shift * (count + 1), timedelta(days=1))
     while True:
         window = min(window, _HANDOFF_SEARCH_LIMIT)
         cov = coverage(schedule, at, at + window)
         found = [Handoff(b.start, a.person, b.person) for a, b in itertools.pairwise(cov)]
-        if len(found) >= count or window >= _HANDOFF_SEARCH_LIMIT:
+        done = settled is not None and at + window > settled
+        if len(found) >= count or window >= _HANDOFF_SEARCH_LIMIT or done:
             return found[:count]
         window *= 2
+
+
+def _settled_after(schedule: Schedule) -> datetime | None:
+    """When nothing changes any more (the rotation's end and every override are past), if ever."""
+    tz = zone(schedule.timezone)
+    _, last = rotation_span(schedule)
+    if last is None:
+        return None
+    ends = [to_utc(wall(o.to, tz), tz) for o in schedule.overrides]
+    return max([last, *ends])
 
 
 def members(org: Org, ref: str) -> list[str]:
