@@ -41,7 +41,9 @@ class AnomalyCore:
         direction: Literal["up", "down", "both"],
         need_on: int,
         need_off: int,
+        floor: float = 0.0,
     ) -> None:
+        self.floor = floor
         day, ten = _steps(DAY_S, step_s), _steps(600, step_s)
         days = max(1, int(baseline_s // DAY_S))
         lag_days = range(7, days + 1, 7) if days >= 14 else range(1, days + 1)
@@ -69,7 +71,7 @@ class AnomalyCore:
         level, _ = nanmedian_last(self.r_hist.gather(residual, self.levels))
         expected = np.where(use_seasonal, expect_s + np.nan_to_num(level), expect_l)
         spread = np.where(use_seasonal, spread_s, spread_l) * MAD_TO_SIGMA
-        spread = np.maximum(np.nan_to_num(spread), 0.02 * np.abs(expected) + 1e-9)
+        spread = np.maximum(np.nan_to_num(spread), 0.05 * np.abs(expected) + self.floor + 1e-9)
         z = (x - expected) / spread
         signed = {"up": z, "down": -z, "both": np.abs(z)}[self.direction]
         score = np.nan_to_num(np.maximum(signed, 0.0))
