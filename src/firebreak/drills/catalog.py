@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from firebreak.drills.scenario import Scenario, ScenarioError, parse_scenario
+from firebreak.drills.scenario import FaultSpec, Scenario, ScenarioError, parse_scenario
 from firebreak.errors import InputError, Location
+from firebreak.org.model import Org
 from firebreak.workspace import Workspace
 from firebreak.yamlsrc import YMap, locate, read_text
 
@@ -106,13 +107,26 @@ def check_refs(entry: Entry, workspace: Workspace) -> list[tuple[Location, str]]
         if person not in org.people:
             bad(("responders", "unreachable", i), f"unknown person {person!r}")
     for i, fault in enumerate(sc.faults):
-        if service is not None and fault.provider and fault.provider not in service.providers:
-            bad(
-                ("faults", i, "provider"),
-                f"{sc.service} does not call provider {fault.provider!r}, it calls "
-                f"{', '.join(service.providers) or 'none'}",
-            )
+        for key, message in _fault_problems(org, sc.service, fault):
+            bad(("faults", i, key), message)
     return out
+
+
+def _fault_problems(org: Org, default: str, fault: FaultSpec) -> list[tuple[str, str]]:
+    """A fault's service must exist (or be ``*``) and call the fault's provider."""
+    name = fault.service or default
+    if name == "*":
+        callers = list(org.services.values())
+    elif name in org.services:
+        callers = [org.services[name]]
+    else:
+        return [("service", f"unknown service {name!r}")] if fault.service is not None else []
+    if fault.provider and not any(fault.provider in s.providers for s in callers):
+        called = ", ".join(sorted({p for s in callers for p in s.providers})) or "none"
+        return [
+            ("provider", f"{name} does not call provider {fault.provider!r}; it calls {called}")
+        ]
+    return []
 
 
 def select(catalog: dict[str, Entry], names: list[str]) -> list[Entry]:
@@ -134,4 +148,3 @@ def team_of(scenario: Scenario, workspace: Workspace) -> str | None:
         return scenario.team
     service = workspace.org.services.get(scenario.service)
     return service.team if service else None
-

@@ -7,6 +7,7 @@ fired on normal traffic.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,32 +26,50 @@ class ObjectiveResult:
         return {"name": self.name, "passed": self.passed, "reason": self.reason}
 
 
-def fault_incident(record: DrillRecord) -> IncidentSeen | None:
-    """The incident the fault led to: the one its first alert joined, else the one open then."""
+def fault_incidents(record: DrillRecord) -> list[IncidentSeen]:
+    """Incidents open at the fault's start or opened after it, oldest first."""
+    return sorted(
+        (
+            i
+            for i in record.incidents
+            if i.opened_at >= record.fault_start
+            or i.resolved_at is None
+            or i.resolved_at > record.fault_start
+        ),
+        key=lambda i: i.opened_at,
+    )
+
+
+def fault_incident(record: DrillRecord, expected: str | None = None) -> IncidentSeen | None:
+    """The incident the fault led to: the one with the expected runbook if the fault opened
+    several (a provider outage also trips each service's own triggers), else the one its first
+    alert joined, else the one open then."""
+    candidates = fault_incidents(record)
+    if expected is not None:
+        matching = [i for i in candidates if i.runbook == expected]
+        if matching:
+            return matching[0]
     alert = record.first_alert_after(record.fault_start)
     if alert is not None and alert.incident_id is not None:
         found = record.incident(alert.incident_id)
         if found is not None:
             return found
-    later = [i for i in record.incidents if i.opened_at >= record.fault_start]
+    later = [i for i in candidates if i.opened_at >= record.fault_start]
     if later:
-        return min(later, key=lambda i: i.opened_at)
-    open_then = [
-        i for i in record.incidents if i.resolved_at is None or i.resolved_at > record.fault_start
-    ]
-    return max(open_then, key=lambda i: i.opened_at) if open_then else None
+        return later[0]
+    return candidates[-1] if candidates else None
 
 
 def grade(objectives: Objectives, record: DrillRecord) -> list[ObjectiveResult]:
     """Every objective the scenario sets, in a fixed order."""
-    incident = fault_incident(record)
+    incident = fault_incident(record, objectives.runbook)
     out: list[ObjectiveResult] = []
     if objectives.quiet_period is not None:
         out.append(quiet_period(objectives.quiet_period, record))
     if objectives.detect_within is not None:
         out.append(detect_within(objectives.detect_within, objectives.runbook, record))
     if objectives.runbook is not None:
-        out.append(runbook(objectives.runbook, incident))
+        out.append(runbook(objectives.runbook, incident, fault_incidents(record)))
     if objectives.roles_filled:
         out.append(roles_filled(incident, record))
     if objectives.ack_within is not None:
@@ -120,12 +139,18 @@ def detect_within(limit: timedelta, expected: str | None, record: DrillRecord) -
     return ObjectiveResult(name, False, reason)
 
 
-def runbook(expected: str, incident: IncidentSeen | None) -> ObjectiveResult:
+def runbook(
+    expected: str, incident: IncidentSeen | None, others: Sequence[IncidentSeen] = ()
+) -> ObjectiveResult:
     name = "runbook"
     if incident is None:
         return ObjectiveResult(name, False, f"no incident opened, so {expected} was never attached")
     if incident.runbook == expected:
-        return ObjectiveResult(name, True, f"incident #{incident.id} had {expected} attached")
+        also = [f"#{i.id} {i.runbook or 'no runbook'}" for i in others if i.id != incident.id]
+        extra = f" (also open during the fault: {', '.join(also)})" if also else ""
+        return ObjectiveResult(
+            name, True, f"incident #{incident.id} had {expected} attached{extra}"
+        )
     got = incident.runbook or "no runbook"
     return ObjectiveResult(
         name, False, f"incident #{incident.id} had {got} attached, expected {expected}"

@@ -58,6 +58,7 @@ class FaultSpec(_Strict):
     duration: Duration
     strength: float = Field(default=1.0, gt=0, le=100)
     provider: str | None = None
+    service: str | None = None  # default: the scenario's service; "*": every service
     error_type: Annotated[ErrorType | None, BeforeValidator(_error_type)] = None
     shape: Shape | None = None
 
@@ -108,6 +109,7 @@ class Scenario(_Strict):
     team: str | None = None
     duration: Duration
     start: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    warmup: Duration = timedelta(hours=1)
     traffic: Traffic = Traffic()
     faults: list[FaultSpec] = Field(min_length=1)
     responders: Responders = Responders()
