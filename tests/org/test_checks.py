@@ -364,3 +364,12 @@ def test_example_workspace_has_no_org_findings(example_workspace: Path) -> None:
     loaded = load_workspace(example_workspace)
     found = check_workspace(loaded.workspace, TODAY)
     assert found == []
+
+
+def test_unknown_service_or_policy_is_fb104_only(tmp_path: Path) -> None:
+    root = workspace(
+        tmp_path, {RUNBOOK: [("escalation: core-page\n", ""), ("service: api", "service: apii")]}
+    )
+    loaded = load_workspace(root)
+    assert [f.code for f in loaded.findings] == ["FB104"]
+    assert "FB601" not in codes(check_workspace(loaded.workspace, TODAY))

@@ -143,6 +143,8 @@ def check_chain(ctx: Context, runbook: Runbook) -> None:
     """FB601 no escalation policy, FB605 second human reached later than the severity allows."""
     if runbook.escalation is not None and runbook.escalation not in ctx.org.escalation_policies:
         return  # FB104 names the unknown policy
+    if runbook.escalation is None and runbook.service and runbook.service not in ctx.org.services:
+        return  # FB104 names the unknown service, whose policy would have applied
     policy = policy_for(ctx.org, runbook)
     if policy is None:
         service = f"its service {runbook.service!r}" if runbook.service else "it has no service"
