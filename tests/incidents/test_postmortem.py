@@ -29,6 +29,16 @@ class Role:
 
 
 @dataclass
+class Page:
+    level: int
+    person_id: str
+    contact_type: str
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass
 class Mark:
     step_key: str
     status: str
@@ -79,7 +89,12 @@ def draft() -> str:
         Mark("diagnosis.1", "done", "lee", T0 + timedelta(minutes=6)),
         Mark("mitigation.2", "skipped", "dana", T0 + timedelta(minutes=30)),
     ]
-    return postmortem_markdown(record(), timeline, roles, steps, SNAPSHOT)
+    pages = [
+        Page(0, "dana", "sms", "sent", T0, T0 + timedelta(seconds=5)),
+        Page(0, "dana", "email", "sent", T0, T0 + timedelta(seconds=9)),
+        Page(1, "lee", "slack", "cancelled", T0 + timedelta(minutes=5), None),
+    ]
+    return postmortem_markdown(record(), timeline, roles, steps, SNAPSHOT, pages)
 
 
 def test_facts_from_the_record() -> None:
@@ -97,7 +112,11 @@ def test_facts_from_the_record() -> None:
 
 def test_roles_steps_and_timeline() -> None:
     text = draft()
-    assert "| commander | dana | schedule:ml-platform-primary | 2026-11-02 09:00:00 UTC " in text
+    assert (
+        "| commander | dana | schedule:ml-platform-primary; paged by sms, email | 2026-11-02 "
+        in text
+    )
+    assert "| 2026-11-02 09:05:00 UTC | 2 | lee | slack | cancelled | – |" in text
     assert "| commander | lee | reassigned by dana |" in text
     assert "| communications | nobody reachable | person:sam (no contact) |" in text
     assert "1 done, 2 skipped or not done." in text
@@ -120,6 +139,7 @@ def test_sections_left_for_people() -> None:
         "## Detection",
         "## Response",
         "## Roles",
+        "## Pages",
         "## Runbook steps",
         "## Timeline",
         "## Root cause",
@@ -139,6 +159,7 @@ def test_open_incident_without_runbook_or_fault_start() -> None:
     assert "No runbook was attached, and no step was recorded." in text
     assert "The timeline is empty." in text
     assert "No role was recorded." in text
+    assert "No page was recorded." in text
 
 
 def test_runbook_steps_from_snapshot_without_keys() -> None:

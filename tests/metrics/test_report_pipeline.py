@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from firebreak.incidents import actions
+from firebreak.incidents.escalation import run_due
 from firebreak.incidents.intake import record_alert
 from firebreak.incidents.model import AlertIn
 from firebreak.incidents.pipeline import process_pending
+from firebreak.notify.channels import RecordingChannel
 from firebreak.store.db import Store
 from firebreak.workspace import Workspace, load_workspace
 
@@ -88,6 +90,8 @@ def test_report_and_postmortem_from_the_pipeline(
     assert not loaded.errors
     ws = loaded.workspace
     first = open_one(store, ws, alert("a"), T0)
+    sent = run_due(store, ws, T0, "test", {"*": RecordingChannel(tmp_path / "pages.jsonl")})
+    assert sent >= 1
     with store.unit_of_work() as uow:  # a responder learns when the fault began (for MTTD)
         actions.set_fault_start(
             uow, first, T0 - timedelta(minutes=3), "dana", T0 + timedelta(minutes=1)
@@ -142,3 +146,6 @@ def test_report_and_postmortem_from_the_pipeline(
     assert "| diagnosis.1 |" in draft and "| done | dana |" in draft
     assert "| commander |" in draft and "schedule:ml-platform-primary" in draft
     assert "runbook_attached" in draft
+    pages = draft[draft.index("## Pages") : draft.index("## Runbook steps")]
+    assert "| 1 |" in pages and "| sent |" in pages  # level 1 paged at once, through the log
+    assert "; paged by " in draft

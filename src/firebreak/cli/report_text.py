@@ -169,11 +169,12 @@ def postmortem_for(store: Store, incident_id: int, workspace: str | None) -> str
         timeline = list(uow.incidents.timeline(incident_id))
         roles = list(uow.incidents.roles(incident_id, history=True))
         steps = list(uow.incidents.steps(incident_id))
+        pages = list(uow.notifications.for_incident(incident_id))
         record = incident_record(row, steps)
         runbook: Any = row.runbook
     if runbook is None and record.runbook_id:
         runbook = _workspace_runbook(workspace, record.runbook_id)
-    return postmortem_markdown(record, timeline, roles, steps, runbook)
+    return postmortem_markdown(record, timeline, roles, steps, runbook, pages)
 
 
 def _workspace_runbook(workspace: str | None, runbook_id: str) -> Any:

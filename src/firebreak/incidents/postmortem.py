@@ -51,6 +51,23 @@ class StepLike(Protocol):
     def at(self) -> datetime: ...
 
 
+class PageLike(Protocol):
+    """A page from the send log (the address itself is never shown)."""
+
+    @property
+    def level(self) -> int: ...
+    @property
+    def person_id(self) -> str: ...
+    @property
+    def contact_type(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def sent_at(self) -> datetime | None: ...
+
+
 RunbookSource = Runbook | Mapping[str, Any] | None
 
 FILL_IN = "_To be written by the responders._"
@@ -102,15 +119,18 @@ def postmortem_markdown(
     roles: Sequence[RoleLike],
     steps: Sequence[StepLike],
     runbook: RunbookSource,
+    pages: Sequence[PageLike] = (),
 ) -> str:
-    """The draft for one incident. ``roles`` may hold every assignment (history), oldest first."""
+    """The draft for one incident. ``roles`` may hold every assignment (history), oldest first;
+    ``pages`` are the send log's rows for the incident, when the caller has them."""
     parts = [
         _header(record),
         _summary(record, runbook),
         _impact(record),
         _detection(record),
         _response(record),
-        _roles(roles),
+        _roles(roles, pages),
+        _pages(pages),
         _steps(record, steps, runbook),
         _timeline(timeline),
         "## Root cause\n\n" + FILL_IN + " What failed, and why did it fail then?",
@@ -205,17 +225,42 @@ def _response(record: IncidentRecord) -> str:
     return f"## Response\n\n| Milestone | Time | After opening |\n|---|---|---|\n{body}"
 
 
-def _roles(roles: Sequence[RoleLike]) -> str:
+def _roles(roles: Sequence[RoleLike], pages: Sequence[PageLike]) -> str:
     if not roles:
         return "## Roles\n\nNo role was recorded."
+    paged: dict[str, list[str]] = {}
+    for page in pages:
+        if page.status == "sent":
+            kinds = paged.setdefault(page.person_id, [])
+            if page.contact_type not in kinds:
+                kinds.append(page.contact_type)
+
+    def how(role: RoleLike) -> str:
+        via = paged.get(role.person_id or "")
+        return role.reached_via + (f"; paged by {', '.join(via)}" if via else "")
+
     body = "\n".join(
-        f"| {cell(r.role)} | {cell(r.person_id or 'nobody reachable')} | {cell(r.reached_via)} "
+        f"| {cell(r.role)} | {cell(r.person_id or 'nobody reachable')} | {cell(how(r))} "
         f"| {stamp(r.assigned_at)} | {stamp(r.released_at) if r.released_at else 'end'} |"
         for r in roles
     )
     return (
         "## Roles\n\n| Role | Held by | How reached | From | Until |\n"
         f"|---|---|---|---|---|\n{body}"
+    )
+
+
+def _pages(pages: Sequence[PageLike]) -> str:
+    if not pages:
+        return "## Pages\n\nNo page was recorded."
+    body = "\n".join(
+        f"| {stamp(p.created_at)} | {p.level + 1} | {cell(p.person_id)} | {cell(p.contact_type)} "
+        f"| {cell(p.status)} | {stamp(p.sent_at) if p.sent_at else '–'} |"
+        for p in sorted(pages, key=lambda p: p.created_at)
+    )
+    return (
+        "## Pages\n\n| Queued | Level | Person | Channel | Status | Sent |\n"
+        f"|---|---|---|---|---|---|\n{body}"
     )
 
 
