@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from firebreak.errors import InputError
 from firebreak.web import charts
 from firebreak.web.service import Service
 
@@ -23,7 +24,14 @@ def figures(
         records, _rows = load_incidents(uow.session, period)
         runs = load_drill_runs(uow.session, period)
     out = compute(records, runs, period)
-    out["series"] = timeseries(records, runs, bucket, since, until)  # type: ignore[arg-type]
+    # the series always ends now (or at ``until``), so the chart shows the quiet weeks too
+    end = until or service.clock.now()
+    if since is not None and since >= end:
+        raise InputError("since: must be before until (or before now)")
+    try:
+        out["series"] = timeseries(records, runs, bucket, since, end)  # type: ignore[arg-type]
+    except ValueError as exc:  # a period too long for the chosen bucket
+        raise InputError(str(exc)) from None
     return out
 
 

@@ -1,0 +1,47 @@
+"""Schemathesis against the OpenAPI schema of a running server: no input gives a 5xx.
+
+Bounded (a handful of examples per operation) so it runs in the normal suite in seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from fb_server import Running, serve
+from hypothesis import HealthCheck, settings
+
+from firebreak.clock import SystemClock
+from firebreak.examples import write_example
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    root: Path = tmp_path_factory.mktemp("fuzz") / "ws"
+    write_example(root, SystemClock().now().date())
+    with serve(root) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzz_server: Running) -> Any:
+    return schemathesis.openapi.from_url(f"{fuzz_server.url}/openapi.json")
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_no_input_gives_a_server_error(case: Any, fuzz_server: Running) -> None:
+    token = fuzz_server.tokens["admin"]
+    response = case.call(base_url=fuzz_server.url, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code < 500, (case.method, case.path, response.text[:300])
+    content_type = str(response.headers.get("content-type", ""))
+    if response.status_code >= 400 and "application/json" in content_type:
+        body = response.json()
+        assert "error" in body or body.get("status") == "invalid event", body
+        assert "Traceback" not in response.text
