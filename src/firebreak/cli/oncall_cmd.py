@@ -9,7 +9,7 @@ import click
 
 from firebreak.cli.options import format_option, workspace_option
 from firebreak.durations import format_duration
-from firebreak.org.board import ScheduleNow, name_of
+from firebreak.org.board import ScheduleNow, board, name_of, to_json
 from firebreak.org.model import Org
 from firebreak.org.oncall import zone
 
@@ -92,7 +92,6 @@ def oncall(
 
     Times are shown in each schedule's own time zone.
     """
-    from firebreak.org.board import board, to_json
     from firebreak.workspace import require, resolve_root
 
     instant = parse_at(at)
