@@ -107,7 +107,7 @@ def _period(since: str | None, until: str | None) -> Period:
     from firebreak.clock import SystemClock
     from firebreak.metrics import Period
 
-    now = SystemClock().now()
+    now = SystemClock().now().replace(microsecond=0)  # periods read better in whole seconds
     start = parse_when(since, now, "--since") if since else None
     end = parse_when(until, now, "--until") if until else now
     if start is not None and start >= end:
@@ -329,7 +329,7 @@ def baseline_list(ctx: click.Context, workspace: str | None, db_url: str | None)
     for name, created, period in rows:
         click.echo(
             f"{name}\tsaved {created:%Y-%m-%d %H:%M} UTC\t"
-            f"{period.get('since') or 'start'} .. {period.get('until') or 'now'}"
+            f"{(period.get('since') or 'the start')[:16]} .. {(period.get('until') or 'now')[:16]}"
         )
 
 
