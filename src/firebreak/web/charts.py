@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH, HEIGHT = 640, 220
+WIDTH, HEIGHT = 720, 200
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 36
 
 
@@ -84,9 +84,10 @@ def line_chart(
             )
         if _show_label(i, len(points)):
             x = LEFT + plot_w * i / n
+            anchor = "end" if i == len(points) - 1 and i else "middle"
             parts.append(
                 f'<text class="axis" x="{x:.1f}" y="{HEIGHT - 10}" '
-                f'text-anchor="middle">{escape(p.label)}</text>'
+                f'text-anchor="{anchor}">{escape(p.label)}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

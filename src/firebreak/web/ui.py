@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -34,6 +34,16 @@ from firebreak.web.service import Service
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["static"] = lambda name: f"/static/{name}?v={__version__}"
+
+
+def _when(value: str | None) -> str:
+    """An ISO time as a responder reads it: 'Mon 30 Nov 08:00 UTC'."""
+    if not value:
+        return "—"
+    return datetime.fromisoformat(value).astimezone(UTC).strftime("%a %d %b %H:%M UTC")
+
+
+templates.env.filters["when"] = _when
 router = APIRouter(include_in_schema=False)
 ONCALL_HORIZON = timedelta(days=14)
 
