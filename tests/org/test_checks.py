@@ -373,3 +373,19 @@ def test_unknown_service_or_policy_is_fb104_only(tmp_path: Path) -> None:
     loaded = load_workspace(root)
     assert [f.code for f in loaded.findings] == ["FB104"]
     assert "FB601" not in codes(check_workspace(loaded.workspace, TODAY))
+
+
+def test_fb503_one_person_holds_every_role_while_on_call(tmp_path: Path) -> None:
+    # When ana's primary week comes round, she is commander, communications and operations.
+    root = workspace(
+        tmp_path,
+        {
+            RUNBOOK: [
+                ("communications: person:cem", "communications: person:ana"),
+                ("operations: schedule:secondary", "operations: person:ana"),
+            ]
+        },
+    )
+    found = only(org_findings(root), "FB503")
+    assert "ana holds every role" in found.message and "while on call" in found.message
+    assert "2026-11-30 08:00 UTC" in found.message  # ana's next primary week

@@ -46,9 +46,15 @@ class Context:
     reach: Reach
     findings: list[Finding] = field(default_factory=list)
     _second: dict[str, SecondHuman] = field(default_factory=dict)
+    _holders: dict[tuple[str, ...], tuple[str, datetime] | None] = field(default_factory=dict)
 
     def add(self, code: str, message: str, where: Location) -> None:
         self.findings.append(finding(code, message, where))
+
+    def sole_holder(self, refs: tuple[str, ...]) -> tuple[str, datetime] | None:
+        if refs not in self._holders:
+            self._holders[refs] = sole_holder(self.horizon, refs)
+        return self._holders[refs]
 
     def second_human(self, policy: EscalationPolicy) -> SecondHuman:
         found = self._second.get(policy.id)
@@ -128,12 +134,30 @@ def _check_single_holder(ctx: Context, runbook: Runbook) -> None:
     elif len(refs) == 1 and next(iter(refs)).startswith(("schedule:", "person:")):
         why = f"{next(iter(refs))} fills every role ({roles}), so one person holds them all"
     else:
-        return
+        found = ctx.sole_holder(tuple(sorted(refs)))
+        if found is None:
+            return
+        person, at = found
+        why = f"{person} holds every role ({roles}) while on call, e.g. at {stamp(at)}"
     ctx.add(
         "FB503",
         f"{why}; give communications or operations to someone else so the commander can lead",
         runbook.key_location("roles"),
     )
+
+
+def sole_holder(horizon: Horizon, refs: tuple[str, ...]) -> tuple[str, datetime] | None:
+    """The first instant in the horizon where every ref pages the same single person."""
+    instants = {horizon.start}
+    for ref in refs:
+        if ref.startswith("schedule:"):
+            instants.update(iv.start for iv in horizon.coverage(ref.partition(":")[2]))
+    for at in sorted(instants):
+        paged = [set(horizon.people_at(ref, at)) for ref in refs]
+        union = set().union(*paged)
+        if len(union) == 1 and all(paged):
+            return next(iter(union)), at
+    return None
 
 
 # --- FB601 and FB605 per runbook ---------------------------------------------------------------
