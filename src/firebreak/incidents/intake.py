@@ -6,7 +6,6 @@ from datetime import datetime
 
 from firebreak.incidents.model import EVENT_ACTIONS, AlertIn
 from firebreak.store.db import UnitOfWork
-from firebreak.store.tables import Alert
 
 
 def record_alert(uow: UnitOfWork, alert: AlertIn, now: datetime) -> int:
@@ -16,7 +15,7 @@ def record_alert(uow: UnitOfWork, alert: AlertIn, now: datetime) -> int:
     the alert once the caller's unit of work has committed.
     """
     alert.check()
-    row = Alert(
+    values = dict(
         source=alert.source,
         integration_id=alert.integration_id,
         dedup_key=alert.dedup_key,
@@ -30,4 +29,4 @@ def record_alert(uow: UnitOfWork, alert: AlertIn, now: datetime) -> int:
         starts_at=alert.starts_at,
         drill=alert.drill,
     )
-    return uow.alerts.add(row)
+    return uow.alerts.append(values)

@@ -44,36 +44,40 @@ def process_pending(
     if uow.dialect == "postgresql":
         uow.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PIPELINE_LOCK})
     result = ProcessResult()
-    for row in uow.alerts.pending(limit):
-        alert = stages.normalise(row, workspace)
-        outcome, incident = handle(uow, workspace, alert, now)
-        row.processed_at, row.outcome = now, outcome
-        row.incident_id = incident.id if incident is not None else None
-        result.processed += 1
-        result.outcomes[outcome] += 1
-        if incident is not None:
-            result.touched.add(incident.id)
-            if outcome == "opened":
-                result.opened.append(incident.id)
-        uow.session.flush()
+    rows = uow.alerts.pending(limit)
+    dedup = stages.Dedup(uow, {row.dedup_key for row in rows})
+    with uow.session.no_autoflush:
+        for row in rows:
+            alert = stages.normalise(row, workspace)
+            outcome, incident = handle(uow, workspace, dedup, alert, now)
+            row.processed_at, row.outcome = now, outcome
+            row.incident_id = incident.id if incident is not None else None
+            result.processed += 1
+            result.outcomes[outcome] += 1
+            if incident is not None:
+                result.touched.add(incident.id)
+                if outcome == "opened":
+                    result.opened.append(incident.id)
+    uow.session.flush()
     return result
 
 
 def handle(
-    uow: UnitOfWork, workspace: Workspace, alert: Normal, now: datetime
+    uow: UnitOfWork, workspace: Workspace, dedup: stages.Dedup, alert: Normal, now: datetime
 ) -> tuple[str, Incident | None]:
     """One alert through the stages; returns its outcome and the incident it went to."""
-    found = stages.dedup(uow, alert)
+    found = dedup.find(alert)
     if alert.action != "trigger":
         return source_event(uow, alert, found, now)
     if found is not None:
         stages.repeat(uow, found, alert, now)
         return "repeat", found[0]
+    uow.session.flush()  # a new fingerprint: the group query must see this batch's incidents
     key = stages.group_key(alert, workspace.settings)
     window = workspace.settings.incidents.group_window
     incident = uow.incidents.open_in_group(key, now - window)
     if incident is not None:
-        stages.link_alert(uow, incident, alert, now)
+        dedup.remember(incident, stages.link_alert(uow, incident, alert, now))
         uow.incidents.add_timeline(
             incident.id,
             now,
@@ -84,7 +88,7 @@ def handle(
         )
         return "attached", incident
     incident = opening.open_incident(uow, alert, key, now)
-    stages.link_alert(uow, incident, alert, now)
+    dedup.remember(incident, stages.link_alert(uow, incident, alert, now))
     runbook = opening.attach_runbook(uow, workspace, incident, alert, now)
     incident.escalation_policy = opening.escalation_policy(workspace, incident, runbook)
     opening.fill_roles(uow, workspace, incident, runbook, now)
@@ -98,6 +102,7 @@ def source_event(
     """An acknowledge or resolve event from the sender (PagerDuty semantics)."""
     if found is None:
         return "ignored", None
+    uow.session.flush()  # the actions below query and bulk-update what this batch wrote
     incident, link = found
     actor = f"source:{alert.source}"
     if alert.action == "acknowledge":

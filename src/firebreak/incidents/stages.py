@@ -72,9 +72,24 @@ def normalise(row: Alert, workspace: Workspace) -> Normal:
     )
 
 
-def dedup(uow: UnitOfWork, alert: Normal) -> tuple[Incident, IncidentAlert] | None:
-    """The unresolved incident already holding this fingerprint (a resolved one never matches)."""
-    return uow.incidents.open_by_fingerprint(alert.fingerprint)
+class Dedup:
+    """The dedup stage: which unresolved incident holds a fingerprint.
+
+    Loaded with one query per batch of alerts and kept up to date as the batch opens incidents
+    and links fingerprints, so a repeat costs no query. A resolved incident never matches.
+    """
+
+    def __init__(self, uow: UnitOfWork, fingerprints: set[str]) -> None:
+        self.known = uow.incidents.open_by_fingerprints(fingerprints)
+
+    def find(self, alert: Normal) -> tuple[Incident, IncidentAlert] | None:
+        found = self.known.get(alert.fingerprint)
+        if found is not None and found[0].status == "resolved":
+            return None
+        return found
+
+    def remember(self, incident: Incident, link: IncidentAlert) -> None:
+        self.known[link.fingerprint] = (incident, link)
 
 
 def group_key(alert: Normal, settings: Settings) -> str:
@@ -93,24 +108,23 @@ def group_key(alert: Normal, settings: Settings) -> str:
     return prefix + "|".join(f"{name}={value}" for name, value in values)
 
 
-def link_alert(uow: UnitOfWork, incident: Incident, alert: Normal, now: datetime) -> None:
+def link_alert(uow: UnitOfWork, incident: Incident, alert: Normal, now: datetime) -> IncidentAlert:
     """Attach a new fingerprint to ``incident``; note a newly hurt service on the timeline."""
-    uow.session.add(
-        IncidentAlert(
-            incident_id=incident.id,
-            fingerprint=alert.fingerprint,
-            service=alert.service,
-            status="firing",
-            count=1,
-            first_alert_id=alert.alert_id,
-            first_seen_at=now,
-            last_seen_at=now,
-        )
+    link = IncidentAlert(
+        incident_id=incident.id,
+        fingerprint=alert.fingerprint,
+        service=alert.service,
+        status="firing",
+        count=1,
+        first_alert_id=alert.alert_id,
+        first_seen_at=now,
+        last_seen_at=now,
     )
+    uow.session.add(link)
     incident.last_alert_at = now
     if alert.service and alert.service not in incident.services:
         incident.services = [*incident.services, alert.service]
-        if incident.id is not None and len(incident.services) > 1:
+        if len(incident.services) > 1:
             uow.incidents.add_timeline(
                 incident.id,
                 now,
@@ -119,6 +133,7 @@ def link_alert(uow: UnitOfWork, incident: Incident, alert: Normal, now: datetime
                 f"also hurts {alert.service}",
                 {"service": alert.service},
             )
+    return link
 
 
 def repeat(

@@ -6,11 +6,11 @@ dropped on SQLite, where the unit of work's ``BEGIN IMMEDIATE`` already makes th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from firebreak.errors import NotFound
@@ -26,6 +26,10 @@ from firebreak.store.tables import (
 )
 
 
+_ALERTS = Alert.metadata.tables["alerts"]
+_INSERT_ALERT = insert(_ALERTS).returning(_ALERTS.c.id)
+
+
 class AlertRepo:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -34,6 +38,10 @@ class AlertRepo:
         self.session.add(alert)
         self.session.flush()
         return alert.id
+
+    def append(self, values: dict[str, Any]) -> int:
+        """Insert one inbox row with a Core INSERT … RETURNING (no ORM bookkeeping)."""
+        return int(self.session.connection().execute(_INSERT_ALERT, values).scalar_one())
 
     def pending(self, limit: int) -> Sequence[Alert]:
         """Unprocessed alerts, oldest first, locked against other consumers."""
@@ -98,6 +106,20 @@ class IncidentRepo:
         )
         row = self.session.execute(query).first()
         return (row[0], row[1]) if row else None
+
+    def open_by_fingerprints(
+        self, fingerprints: Collection[str]
+    ) -> dict[str, tuple[Incident, IncidentAlert]]:
+        """For each fingerprint an unresolved incident holds: that incident and its link row."""
+        if not fingerprints:
+            return {}
+        query = (
+            select(Incident, IncidentAlert)
+            .join(IncidentAlert, IncidentAlert.incident_id == Incident.id)
+            .where(IncidentAlert.fingerprint.in_(list(fingerprints)), Incident.status != "resolved")
+            .order_by(Incident.id)
+        )
+        return {link.fingerprint: (inc, link) for inc, link in self.session.execute(query).all()}
 
     def open_in_group(self, group_key: str, since: datetime) -> Incident | None:
         """The newest unresolved incident of the group whose last alert came at or after ``since``."""
