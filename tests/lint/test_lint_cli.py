@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from lint_workspace import GOOD, good_text
+from lint_workspace import GOOD, TODAY, good_text
 
 
 def run(
@@ -180,3 +180,16 @@ def test_no_front_matter_collection(tmp_path: Path) -> None:
     fixture = Path(__file__).parents[1] / "runbooks" / "fixtures" / "public-style.md"
     code, out, _ = run(str(fixture), "--fail-on", "info")
     assert code == 0 and "No findings (1 file read)" in out
+    assert "Readiness: not judged" in out
+
+
+def test_text_on_a_terminal_uses_rich(small_ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from firebreak.lint.output import render_text
+    from firebreak.lint.run import lint_paths
+
+    break_runbook(small_ws, "severity: sev1", "severity: 1")
+    report = lint_paths([], small_ws, TODAY, select=("FB1",))
+    assert render_text(report, color=True) is None
+    shown = capsys.readouterr().out
+    assert f"runbooks/{GOOD.name}:6:1: FB103" in shown and "1 error" in shown
+    assert render_text(report, color=False) == shown

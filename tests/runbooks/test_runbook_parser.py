@@ -123,6 +123,12 @@ def test_trigger_list_and_front_matter_title_wins() -> None:
         ("signal: error_ratio\n  where", "signal: errors\n  where", ("FB103", 14, 3)),
         ("tags: [chat, inference]", "tags: chat", ("FB103", 26, 1)),
         (
+            "trigger:\n  signal: error_ratio\n  where: {service: chat-api}\n  above: 0.05\n"
+            "  window: 5m\n  for: 2m\n  min_requests: 50\n",
+            "trigger: error_ratio above 5%\n",
+            ("FB103", 13, 1),
+        ),
+        (
             "scenario: inference_outage\n",
             "scenario: inference_outage\nowner_team: x\n",
             ("FB102", 6, 1),

@@ -37,6 +37,10 @@ def text_lines(report: LintReport) -> list[tuple[str, str]]:
     out.append((summary(report), "bold"))
     if report.readiness:
         out.extend(readiness_lines(report.readiness))
+    elif report.files and not report.workspaces:
+        out.append(
+            ("Readiness: not judged, no workspace (org/) to check chains and backups against.", "")
+        )
     return out
 
 
@@ -79,7 +83,7 @@ def render_text(report: LintReport, color: bool) -> str | None:
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     for line, style in lines:
         console.print(Text(line, style=style or ""))
     return None

@@ -50,7 +50,7 @@ FIELDS: dict[str, TypeAdapter[Any]] = {
     "owner": _adapter(_Owner),
     "escalation": _adapter(_Text),
     "roles": _adapter(dict[str, Ref]),
-    "trigger": _adapter(Trigger | list[Trigger]),
+    "trigger": _adapter(Trigger),
     "done_when": _adapter(list[Condition]),
     "reviewed": _adapter(date),
     "review_every": _adapter(Duration),
@@ -58,6 +58,7 @@ FIELDS: dict[str, TypeAdapter[Any]] = {
     "handoff": _adapter(_Text),
     "tags": _adapter(list[str]),
 }
+_TRIGGERS = _adapter(list[Trigger])
 REQUIRED = ("title", "service", "scenario", "severity", "owner")
 # Numbers inside a trigger or condition: a word there is FB303 (no numeric threshold).
 _NUMERIC_PATHS: tuple[tuple[str, ...], ...] = (
@@ -136,6 +137,17 @@ def apply_front_matter(raw: YMap, runbook: Runbook) -> list[Finding]:
             if words:
                 out.extend(words)
                 continue
+        if key == "trigger" and isinstance(value, list):
+            adapter = _TRIGGERS
+        elif key == "trigger" and not isinstance(value, dict):
+            out.append(
+                finding(
+                    "FB103",
+                    "trigger: expected a mapping (one trigger) or a list of mappings",
+                    Location(display, line, col),
+                )
+            )
+            continue
         try:
             parsed = adapter.validate_python(value)
         except ValidationError as exc:
