@@ -108,3 +108,10 @@ def test_bad_input_is_a_clear_error_without_traceback(tmp_path: Path) -> None:
 def test_help_has_an_example() -> None:
     result = run("--help")
     assert result.returncode == 0 and "firebreak oncall --at" in result.stdout
+
+
+def test_without_at_it_uses_the_system_clock(tmp_path: Path) -> None:
+    result = run("--workspace", str(workspace(tmp_path)), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    at = datetime.fromisoformat(json.loads(result.stdout)["at"])
+    assert at.tzinfo is not None and at.year >= 2026
