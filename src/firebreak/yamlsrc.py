@@ -77,8 +77,17 @@ def _make_loader(line_offset: int) -> type:
             seq.append(loader.construct_object(child, deep=True))
             seq.item_pos.append(_mark(child, line_offset))
 
+    def construct_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+        try:
+            return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+        except ValueError as exc:  # 2026-13-45 looks like a date but is not one
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date or time ({exc})", node.start_mark
+            ) from None
+
     Loader.add_constructor("tag:yaml.org,2002:map", construct_map)
     Loader.add_constructor("tag:yaml.org,2002:seq", construct_seq)
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
     return Loader
 
 
@@ -104,6 +113,8 @@ def loads(text: str, path: str, line_offset: int = 0) -> Any:
         raise InputError(f"invalid YAML: {problem}", location=Location(path, line, col)) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", location=Location(path)) from None
+    except RecursionError:
+        raise InputError("invalid YAML: nested too deeply", location=Location(path)) from None
 
 
 def read_text(path: Path, display: str, max_bytes: int = 5_000_000) -> str:

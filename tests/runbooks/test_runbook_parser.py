@@ -171,6 +171,9 @@ def test_missing_keys_and_title_from_h1() -> None:
         ("---\ntitle: [x\n---\n# T\n", ("FB100", 3, 1)),
         ("---\n- a\n- b\n---\n# T\n", ("FB100", 2, 1)),
         ("---\ntitle: x\ntitle: y\n---\n", ("FB100", 3, 1)),
+        ("---\nreviewed: 2026-13-45\n---\n# T\n", ("FB100", 2, 11)),
+        ("---\na: &a [*a]\n---\n# T\n", ("FB100", 2, 4)),
+        ("---\ntitle: !!python/object:os.system x\n---\n", ("FB100", 2, 8)),
     ],
 )
 def test_unreadable_text_is_one_finding_with_its_place(
