@@ -138,8 +138,18 @@ def next_timer(incident: Incident, policy: EscalationPolicy, timer: Timer) -> Ti
     return None
 
 
-def fire(uow: UnitOfWork, workspace: Workspace, timer: Timer, now: datetime) -> int:
-    """Handle one claimed timer: queue its pages and set the next timer. Returns pages queued."""
+def fire(
+    uow: UnitOfWork,
+    workspace: Workspace,
+    timer: Timer,
+    now: datetime,
+    on_call: dict[str, list[str]] | None = None,
+) -> int:
+    """Handle one claimed timer: queue its pages and set the next timer. Returns pages queued.
+
+    ``on_call`` caches who each reference gives at ``now`` across the timers of one batch.
+    """
+    cache = {} if on_call is None else on_call
     timer.done = True
     incident = uow.incidents.get(timer.incident_id)
     policy = workspace.org.escalation_policies.get(incident.escalation_policy or "")
@@ -148,7 +158,9 @@ def fire(uow: UnitOfWork, workspace: Workspace, timer: Timer, now: datetime) -> 
         return 0
     queued = 0
     for ref in policy.levels[timer.level].targets:
-        people = oncall.resolve(workspace.org, ref, now)
+        if ref not in cache:
+            cache[ref] = oncall.resolve(workspace.org, ref, now)
+        people = cache[ref]
         if not people:
             uow.incidents.add_timeline(
                 incident.id,
@@ -182,8 +194,9 @@ def plan_due(store: Store, workspace: Workspace, now: datetime, worker_id: str) 
     while True:
         with store.unit_of_work() as uow:
             timers = uow.timers.claim_due(now, worker_id, now + CLAIM_LEASE, BATCH)
+            on_call: dict[str, list[str]] = {}
             for timer in timers:
-                fire(uow, workspace, timer, now)
+                fire(uow, workspace, timer, now, on_call)
         handled += len(timers)
         if len(timers) < BATCH:
             return handled
