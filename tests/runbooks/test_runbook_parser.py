@@ -114,6 +114,7 @@ def test_trigger_list_and_front_matter_title_wins() -> None:
     [
         ("severity: sev1", "severity: sev9", ("FB103", 6, 1)),
         ("reviewed: 2026-10-01", "reviewed: last week", ("FB103", 22, 1)),
+        ("reviewed: 2026-10-01", "reviewed: 20261001", ("FB103", 22, 1)),
         ("review_every: 90d", "review_every: quarterly", ("FB103", 23, 1)),
         ("owner: team:ml-platform", "owner: ml-platform", ("FB103", 7, 1)),
         ("  commander: schedule:ml-platform-primary\n", "  commander: [dana]\n", ("FB103", 10, 3)),

@@ -31,7 +31,14 @@ def _owner(value: object) -> str:
     return check_ref(value, ("team", "person"))
 
 
+def _day(value: object) -> object:
+    if isinstance(value, date | str):
+        return value
+    raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+
+
 _Owner = Annotated[str, BeforeValidator(_owner)]
+_Date = Annotated[date, BeforeValidator(_day)]
 _Text = Annotated[str, Field(min_length=1)]
 _Id = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
@@ -52,7 +59,7 @@ FIELDS: dict[str, TypeAdapter[Any]] = {
     "roles": _adapter(dict[str, Ref]),
     "trigger": _adapter(Trigger),
     "done_when": _adapter(list[Condition]),
-    "reviewed": _adapter(date),
+    "reviewed": _adapter(_Date),
     "review_every": _adapter(Duration),
     "backup": _adapter(Ref),
     "handoff": _adapter(_Text),
