@@ -69,6 +69,16 @@ class SimulatedResponders:
     def busy(self) -> bool:
         return bool(self.tasks or self.watching)
 
+    def mitigation_due(self) -> datetime | None:
+        """When the next incident's last mitigation step is due: the fault ends then."""
+        if not self.spec.follows_runbook:
+            return None
+        last: dict[int, datetime] = {}
+        for task in self.tasks:
+            if task.kind == "step" and (task.step_key or "").startswith("mitigation."):
+                last[task.incident_id] = max(task.due, last.get(task.incident_id, task.due))
+        return min(last.values()) if last else None
+
     def act(self, store: Store, now: datetime, done: Callable[[int], bool] | None) -> bool:
         """Carry out every task due by ``now``; with ``done``, resolve watched incidents whose
         done_when holds. True when anything was written to the store."""

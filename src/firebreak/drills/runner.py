@@ -41,8 +41,8 @@ from firebreak.store.tables import Notification
 from firebreak.workspace import Workspace
 
 WORKER = "drill"
-SMALL = timedelta(minutes=1)  # piece of traffic while an incident is being worked
-LARGE = timedelta(minutes=15)  # piece of traffic while all is quiet
+WATCH = timedelta(minutes=5)  # piece of traffic while responders wait for done_when
+LARGE = timedelta(minutes=30)  # piece of traffic while all is quiet
 
 
 def drill_start(entry: Entry, now: datetime) -> datetime:
@@ -85,8 +85,7 @@ class DrillRun:
         self._warm_up()
         t = self.start
         while t < self.end:
-            size = SMALL if self.responders.busy() or self.due is not None else LARGE
-            nxt = min(t + size, self.end)
+            nxt = self._piece_end(t)
             telemetry = self.traffic.telemetry(t, nxt)
             self.detector.add(telemetry)
             self.done.add(telemetry)
@@ -96,6 +95,16 @@ class DrillRun:
             self.clock.set(nxt)
             self._respond(nxt, check_done=True)
             t = nxt
+
+    def _piece_end(self, t: datetime) -> datetime:
+        """Pieces end where traffic may change (a mitigation) and every few minutes while
+        responders wait for done_when; otherwise they are long, and cheap."""
+        size = WATCH if self.responders.watching else LARGE
+        end = min(t + size, self.end)
+        mitigation = self.responders.mitigation_due()
+        if mitigation is not None and t < mitigation < end:
+            end = mitigation
+        return end
 
     def _warm_up(self) -> None:
         """Give the detectors history before the drill starts; what they say then is dropped."""
