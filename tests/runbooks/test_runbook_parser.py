@@ -122,6 +122,7 @@ def test_trigger_list_and_front_matter_title_wins() -> None:
         ("above: 0.05", "above: high", ("FB303", 16, 3)),
         ("  min_requests: 50", "  min_requests: lots", ("FB303", 19, 3)),
         ("signal: error_ratio\n  where", "signal: errors\n  where", ("FB103", 14, 3)),
+        ("- {signal: error_ratio, where", "- {signal: error_rate, where", ("FB103", 21, 6)),
         ("tags: [chat, inference]", "tags: chat", ("FB103", 26, 1)),
         (
             "trigger:\n  signal: error_ratio\n  where: {service: chat-api}\n  above: 0.05\n"

@@ -167,23 +167,26 @@ def apply_front_matter(raw: YMap, runbook: Runbook) -> list[Finding]:
 def _set_field(runbook: Runbook, key: str, value: Any, raw: YMap) -> list[Finding]:
     if key == "trigger":
         runbook.triggers = value if isinstance(value, list) else [value]
-        return _unknown_signals(runbook, raw)
+        return _unknown_signals(runbook, raw, key, [t.signal for t in runbook.triggers])
     setattr(runbook, key, value)
+    if key == "done_when":
+        return _unknown_signals(runbook, raw, key, [c.signal for c in runbook.done_when])
     return []
 
 
-def _unknown_signals(runbook: Runbook, raw: YMap) -> list[Finding]:
+def _unknown_signals(runbook: Runbook, raw: YMap, key: str, signals: list[str]) -> list[Finding]:
+    """FB103 for each trigger or condition whose signal firebreak does not compute."""
     out = []
-    for index, trig in enumerate(runbook.triggers):
-        if trig.signal in SIGNALS:
+    for index, signal in enumerate(signals):
+        if signal in SIGNALS:
             continue
-        path: tuple[Any, ...] = ("trigger", index, "signal")
-        if not isinstance(raw["trigger"], YList):
-            path = ("trigger", "signal")
+        path: tuple[Any, ...] = (key, index, "signal")
+        if not isinstance(raw[key], YList):
+            path = (key, "signal")
         out.append(
             finding(
                 "FB103",
-                f"unknown signal {trig.signal!r}, expected one of {', '.join(sorted(SIGNALS))}",
+                f"unknown signal {signal!r}, expected one of {', '.join(sorted(SIGNALS))}",
                 runbook.key_location(*path),
             )
         )
