@@ -98,11 +98,14 @@ def false_alarm_rate_by(
     records: Iterable[IncidentRecord], key: Callable[[IncidentRecord], str]
 ) -> dict[str, Rate]:
     """The false alarm rate per group (runbook, trigger, …), groups sorted by name."""
-    groups: dict[str, list[IncidentRecord]] = defaultdict(list)
-    for record in production(records):
-        if record.is_resolved:
-            groups[key(record)].append(record)
-    return {name: false_alarm_rate(groups[name]) for name in sorted(groups)}
+    hits: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    for record in records:
+        if record.is_resolved and not record.is_drill:
+            name = key(record)
+            totals[name] += 1
+            hits[name] += record.resolution == "false_alarm"
+    return {name: Rate(hits[name], totals[name]) for name in sorted(totals)}
 
 
 def drill_pass_rate(runs: Iterable[DrillRunRecord]) -> Rate:

@@ -7,6 +7,7 @@ duplicates are left out: nobody should work a runbook for an alarm that was not 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,22 +46,26 @@ def skipped_steps(
     records: Iterable[IncidentRecord], runbook_steps: Mapping[str, Sequence[StepInfo]]
 ) -> list[SkippedStep]:
     """Steps ranked by how often they were skipped (most first); drills are left out."""
-    worked: dict[str, list[IncidentRecord]] = {}
+    incidents: Counter[str] = Counter()
+    missed: Counter[tuple[str, str]] = Counter()
+    marked: Counter[tuple[str, str]] = Counter()
     for record in records:
         if record.is_drill or not record.is_resolved or record.resolution not in WORKED:
             continue
-        if record.runbook_id and record.runbook_id in runbook_steps:
-            worked.setdefault(record.runbook_id, []).append(record)
-    out = []
-    for runbook_id, incidents in worked.items():
+        runbook_id = record.runbook_id
+        if not runbook_id or runbook_id not in runbook_steps:
+            continue
+        incidents[runbook_id] += 1
         for step in runbook_steps[runbook_id]:
-            marked = sum(1 for r in incidents if step.key in r.steps_skipped)
-            missed = sum(
-                1 for r in incidents if step.key in r.steps_skipped or step.key not in r.steps_done
-            )
-            if missed:
-                out.append(
-                    SkippedStep(runbook_id, step.key, step.text, missed, marked, len(incidents))
-                )
+            if step.key in record.steps_skipped:
+                marked[runbook_id, step.key] += 1
+                missed[runbook_id, step.key] += 1
+            elif step.key not in record.steps_done:
+                missed[runbook_id, step.key] += 1
+    texts = {(rb, step.key): step.text for rb, steps in runbook_steps.items() for step in steps}
+    out = [
+        SkippedStep(rb, key, texts[rb, key], count, marked[rb, key], incidents[rb])
+        for (rb, key), count in missed.items()
+    ]
     out.sort(key=lambda s: (-s.skipped, -s.rate, s.runbook, s.step))
     return out

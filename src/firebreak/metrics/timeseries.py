@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -54,16 +55,21 @@ def timeseries(
     step = _step(bucket)
     if (last - first) / step >= MAX_BUCKETS:
         raise ValueError(f"more than {MAX_BUCKETS} {bucket}s asked for; choose a shorter period")
+    by_bucket: dict[datetime, list[IncidentRecord]] = defaultdict(list)
+    for record in incidents:
+        by_bucket[bucket_start(record.opened_at, bucket)].append(record)
+    runs_by_bucket: dict[datetime, list[DrillRunRecord]] = defaultdict(list)
+    for run in runs:
+        runs_by_bucket[bucket_start(run.started_at, bucket)].append(run)
     points = []
     start = first
     while start <= last:
-        end = start + step
-        in_bucket = [r for r in incidents if start <= r.opened_at < end]
-        runs_in = [d for d in runs if start <= d.started_at < end]
+        in_bucket = by_bucket.get(start, [])
+        runs_in = runs_by_bucket.get(start, [])
         points.append(
             {
                 "start": start.isoformat(),
-                "end": end.isoformat(),
+                "end": (start + step).isoformat(),
                 "incidents": len(in_bucket),
                 "mttr_median_s": mttr(in_bucket).median,
                 "false_alarm_rate": false_alarm_rate(in_bucket).value,
@@ -71,5 +77,5 @@ def timeseries(
                 "drills": len(runs_in),
             }
         )
-        start = end
+        start += step
     return points
