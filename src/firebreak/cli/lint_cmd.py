@@ -90,7 +90,9 @@ def lint(
         chosen, skipped = parse_codes(select), parse_codes(ignore)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    report = lint_paths(list(paths), resolve_root(workspace), _today(today), chosen, skipped)
+    report = lint_paths(
+        list(paths), resolve_root(workspace), _today(today), chosen, skipped, parallel=True
+    )
     if fmt == "text":
         text = render_text(report, color=sys.stdout.isatty())
     else:

@@ -29,6 +29,7 @@ class LintReport:
     files: int = 0  # files that could be read
     readiness: list[Any] = field(default_factory=list)  # org.readiness.ScenarioReadiness
     workspaces: int = 0
+    parallel: bool = False  # parse ahead on two cores: the CLI's choice, never a server's
 
     @property
     def read_anything(self) -> bool:
@@ -73,9 +74,10 @@ def lint_paths(
     today: date,
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
+    parallel: bool = False,
 ) -> LintReport:
     """Lint each PATH (or the default workspace when none is given) and merge the reports."""
-    report = LintReport()
+    report = LintReport(parallel=parallel)
     targets: list[tuple[Path, str | None]] = [(Path(p), p) for p in paths]
     if not targets:
         targets = [(default_root, None)]
@@ -121,7 +123,8 @@ def _lint_workspace(root: Path, given: str | None, today: date, report: LintRepo
     from firebreak.workspace import display_path, load_workspace
 
     files = sorted((root / "runbooks").glob("**/*.md"))
-    batch.prime([(path, display_path(path, root)) for path in files])
+    if report.parallel:
+        batch.prime([(path, display_path(path, root)) for path in files])
     try:
         loaded = load_workspace(root)
     finally:
@@ -179,7 +182,8 @@ def _lint_loose(
     shown = [
         given if single and given else _shown(given, str(path.relative_to(base))) for path in files
     ]
-    batch.prime(list(zip(files, shown, strict=True)))
+    if report.parallel:
+        batch.prime(list(zip(files, shown, strict=True)))
     for path, display in zip(files, shown, strict=True):
         runbook, problems = parse_runbook(path, display)
         report.findings.extend(problems)

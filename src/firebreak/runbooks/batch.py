@@ -53,8 +53,10 @@ def _workers() -> int:
 
 def prime(items: list[tuple[Path, str]]) -> None:
     """Parse ``items`` (path, display) ahead, in parallel when there are many and cores to spare."""
-    if len(items) < PARALLEL_FROM or _workers() < 2:
-        return
+    import threading
+
+    if len(items) < PARALLEL_FROM or _workers() < 2 or threading.active_count() > 1:
+        return  # forking a process that runs threads is not safe
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
