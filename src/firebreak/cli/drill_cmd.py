@@ -45,6 +45,17 @@ if TYPE_CHECKING:
     help="How long to follow a live drill's incident (with --token).",
 )
 @click.option("--tabletop", is_flag=True, help="Walk a person through the drill in the terminal.")
+@click.option(
+    "--as",
+    "person",
+    metavar="PERSON",
+    help="Who is walking through the tabletop (a person id), recorded as taking part.",
+)
+@click.option(
+    "--coverage",
+    is_flag=True,
+    help="List who has not drilled a runbook they may be paged for (last 90 days).",
+)
 @click.option("--no-record", is_flag=True, help="Do not store the result in drill_runs.")
 def drill(
     names: tuple[str, ...],
@@ -57,6 +68,8 @@ def drill(
     token: str | None,
     wait: str,
     tabletop: bool,
+    person: str | None,
+    coverage: bool,
     no_record: bool,
 ) -> None:
     """Rehearse scenarios through the real pipeline and grade them.
@@ -71,7 +84,8 @@ def drill(
     Examples:
       firebreak drill --all
       firebreak drill chat-api-total-outage --format json
-      firebreak drill --tabletop provider-429-storm
+      firebreak drill --tabletop provider-429-storm --as dana
+      firebreak drill --coverage
       firebreak drill --live http://127.0.0.1:8080 --key $KEY chat-api-total-outage
     """
     from firebreak.drills.catalog import load_catalog, select
@@ -84,9 +98,14 @@ def drill(
     if (live_url or tabletop) and len(names) != 1:
         raise click.UsageError("--live and --tabletop run exactly one drill: give its NAME")
     ws = require(resolve_root(workspace))
+    if coverage:
+        _coverage(ws, db_url, fmt)
+        return
+    if person is not None and person not in ws.org.people:
+        raise click.BadParameter(f"unknown person {person!r}", param_hint="--as")
     entries = select(load_catalog(ws), list(names))
     if tabletop:
-        results = [_tabletop(entries[0], ws)]
+        results = [_tabletop(entries[0], ws, person)]
     elif live_url:
         results = [_live(entries[0], ws, live_url, key, token, wait)]
     else:
@@ -110,7 +129,7 @@ def _simulate(entries: Sequence[Entry], ws: Workspace, fmt: str) -> list[DrillRe
     return results
 
 
-def _tabletop(entry: Entry, ws: Workspace) -> DrillResult:
+def _tabletop(entry: Entry, ws: Workspace, person: str | None) -> DrillResult:
     from firebreak.clock import SystemClock
     from firebreak.drills.catalog import team_of
     from firebreak.drills.results import DrillResult
@@ -139,6 +158,7 @@ def _tabletop(entry: Entry, ws: Workspace) -> DrillResult:
         mode="tabletop",
         runbook=runbook.id,
         wall_s=answers.total_s,
+        participants=[person] if person else [],
     )
 
 
@@ -151,7 +171,7 @@ def _live(
     from firebreak.drills import live
     from firebreak.drills.catalog import team_of
     from firebreak.drills.results import DrillResult
-    from firebreak.drills.tabletop import expected_runbook
+    from firebreak.drills.tabletop import expected_runbook, paged_people
     from firebreak.durations import parse_duration
 
     if not key:
@@ -181,7 +201,31 @@ def _live(
         finished_at=clock.now(),
         mode="live",
         runbook=runbook.id if runbook else None,
+        participants=paged_people(entry.scenario, ws, runbook, started),
     )
+
+
+def _coverage(ws: Workspace, db_url: str | None, fmt: str) -> None:
+    from firebreak.clock import SystemClock
+    from firebreak.drills.coverage import participations, undrilled
+    from firebreak.store.db import open_store
+
+    store = open_store(db_url or ws.db_url)
+    try:
+        store.upgrade()
+        gaps = undrilled(ws, participations(store), SystemClock().now())
+    finally:
+        store.dispose()
+    if fmt == "json":
+        click.echo(json.dumps({"undrilled": [g.as_json() for g in gaps]}, indent=2))
+        return
+    if not gaps:
+        click.echo("everyone who may be paged has drilled each of their runbooks in 90 days")
+        return
+    click.echo("not drilled in the last 90 days (person, runbook, last drill):")
+    for gap in gaps:
+        last = gap.last_drilled.date().isoformat() if gap.last_drilled else "never"
+        click.echo(f"  {gap.person:<12} {gap.runbook:<32} {last}")
 
 
 def _record(results: Sequence[DrillResult], ws: Workspace, db_url: str | None) -> None:

@@ -65,5 +65,7 @@ def save(store: Store, results: Sequence[DrillResult]) -> None:
                     started_at=result.started_at,
                     finished_at=result.finished_at,
                     live=result.mode == "live",
+                    runbook=result.runbook,
+                    participants=list(result.participants),
                 )
             )

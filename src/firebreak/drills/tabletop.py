@@ -186,6 +186,19 @@ def role_holders(org: Org, runbook: Runbook | None, at: datetime) -> dict[str, s
     return holders
 
 
+def paged_people(
+    scenario: Scenario, workspace: Workspace, runbook: Runbook | None, at: datetime
+) -> list[str]:
+    """Who a live drill pages first: the first escalation level and the role holders at ``at``."""
+    first = [
+        p.person
+        for p in plan_pages(workspace.org, policy_id(workspace, scenario, runbook), at)
+        if p.level == 1 and p.channel is not None
+    ]
+    holders = [p for p in role_holders(workspace.org, runbook, at).values() if p]
+    return list(dict.fromkeys(first + holders))
+
+
 def require_runbook(scenario: Scenario, workspace: Workspace) -> Runbook:
     runbook = expected_runbook(scenario, workspace)
     if runbook is None:

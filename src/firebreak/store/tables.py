@@ -259,6 +259,8 @@ class DrillRun(Base):
     started_at: Mapped[datetime] = mapped_column(index=True)
     finished_at: Mapped[datetime]
     live: Mapped[bool] = mapped_column(Boolean, default=False)
+    runbook: Mapped[str | None] = mapped_column(String(200))  # the runbook the drill exercised
+    participants: Mapped[list[str] | None] = mapped_column(JSON)  # people who took part
 
 
 class Baseline(Base):
