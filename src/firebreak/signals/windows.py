@@ -105,7 +105,8 @@ def aggregate(
     out: dict[str, I64] = {}
     for stat in stats:
         if stat in HIST_STATS:
-            out[stat] = _histogram(events, stat, key, size).reshape(n_series, n_buckets, -1)
+            bins = LATENCY_MIDDLES.shape[0]
+            out[stat] = _histogram(events, stat, key, size).reshape(n_series, n_buckets, bins)
             continue
         sums = np.bincount(key, weights=_weights(events, stat), minlength=size + 1)[:size]
         out[stat] = np.rint(sums).astype(np.int64).reshape(n_series, n_buckets)
