@@ -115,6 +115,7 @@ def follow(
     since: datetime,
     clock: Clock,
     wait: timedelta,
+    poll_s: float = POLL_S,
 ) -> dict[str, Any] | None:
     """Poll until the drill incident is resolved or ``wait`` has passed; its last state."""
     deadline = clock.now() + wait
@@ -123,7 +124,7 @@ def follow(
         last = find_incident(client, target, scenario, since) or last
         if (last is not None and last.get("resolved_at")) or clock.now() >= deadline:
             return last
-        clock.sleep(POLL_S)
+        clock.sleep(poll_s)
 
 
 def grade_live(scenario: Scenario, incident: dict[str, Any] | None) -> list[ObjectiveResult]:
