@@ -108,3 +108,15 @@ def test_select_names_unknown_drills(example_workspace: Path) -> None:
     assert len(select(catalog, [])) == len(catalog)
     with pytest.raises(InputError, match="no drill named 'nope'"):
         select(catalog, ["nope"])
+
+
+def test_builtins_that_do_not_fit_the_workspace_are_left_out(example_workspace: Path) -> None:
+    for copy in (example_workspace / "drills").glob("*.yaml"):
+        copy.unlink()
+    (example_workspace / "runbooks" / "agent-cost-spike.md").unlink()
+    catalog = load_catalog(require(example_workspace))
+    assert "agent-prompt-bloat" not in catalog and "agent-runaway-loop" not in catalog
+    assert "chat-api-total-outage" in catalog
+    assert catalog.unfit["agent-prompt-bloat"] == "unknown runbook 'agent-cost-spike'"
+    with pytest.raises(InputError, match="does not fit this workspace: unknown runbook"):
+        select(catalog, ["agent-runaway-loop"])

@@ -49,9 +49,21 @@ def _collect(entries: dict[str, Entry], text: str, display: str, problems: list[
     entries[scenario.name] = Entry(scenario, display, raw)
 
 
-def load_catalog(workspace: Workspace) -> dict[str, Entry]:
-    """Every scenario by name; raise ScenarioError listing every problem in every file."""
-    entries: dict[str, Entry] = {}
+class Catalog(dict[str, Entry]):
+    """Scenarios by name, plus the built-ins that do not fit this workspace and why."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unfit: dict[str, str] = {}
+
+
+def load_catalog(workspace: Workspace) -> Catalog:
+    """Every scenario by name; raise ScenarioError listing every problem in the workspace's files.
+
+    A built-in scenario that names a service, runbook or person this workspace does not have is
+    left out (in ``unfit``, with the reason), not an error: it was written for the example.
+    """
+    entries = Catalog()
     problems: list[tuple[Location, str]] = []
     for name, text in builtin_texts().items():
         _collect(entries, text, f"builtin:{name}", problems)
@@ -75,8 +87,12 @@ def load_catalog(workspace: Workspace) -> dict[str, Entry]:
                     )
                 )
             seen[name] = display
-    for entry in entries.values():
-        problems.extend(check_refs(entry, workspace))
+    for name, entry in list(entries.items()):
+        found = check_refs(entry, workspace)
+        if found and entry.source.startswith("builtin:"):
+            entries.unfit[name] = found[0][1]
+            del entries[name]
+        problems.extend(p for p in found if not entry.source.startswith("builtin:"))
     if problems:
         raise ScenarioError(problems)
     return entries
@@ -129,10 +145,17 @@ def _fault_problems(org: Org, default: str, fault: FaultSpec) -> list[tuple[str,
     return []
 
 
-def select(catalog: dict[str, Entry], names: list[str]) -> list[Entry]:
+def select(catalog: Catalog, names: list[str]) -> list[Entry]:
     """The named scenarios in the order given, or all of them sorted by name when none are named."""
     if not names:
+        if not catalog:
+            raise InputError("no drill fits this workspace: add scenarios under drills/")
         return [catalog[n] for n in sorted(catalog)]
+    unfit = [n for n in names if n in catalog.unfit]
+    if unfit:
+        raise InputError(
+            f"the built-in drill {unfit[0]!r} does not fit this workspace: {catalog.unfit[unfit[0]]}"
+        )
     missing = [n for n in names if n not in catalog]
     if missing:
         raise InputError(
