@@ -26,6 +26,7 @@ from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
 from firebreak.store.db import Store
 from firebreak.web import api, intake, ui, views
+from firebreak.web.fastpath import IntakeFastPath
 from firebreak.web.service import Service
 from firebreak.web.ticks import Ticker
 from firebreak.workspace import Workspace
@@ -95,6 +96,7 @@ def create_app(
     )
     _install_handlers(app)
     _install_probes(app, service)
+    app.add_middleware(IntakeFastPath, service=service)
     return app
 
 

@@ -80,6 +80,7 @@ def to_alert(item: Incoming, info: IntegrationInfo) -> AlertIn:
         payload=payload,
         integration_id=info.id,
         starts_at=item.starts_at,
+        drill=item.labels.get("drill") == "true",  # live drills (firebreak drill --live)
     )
 
 
@@ -89,57 +90,44 @@ def _service(request: Request) -> Service:
 
 
 async def _accept(service: Service, source: str, alerts: list[AlertIn]) -> None:
+    for alert in alerts:  # refuse a bad one here, so it never fails the shared commit
+        alert.check()
     await service.writer.submit(alerts)
     service.stats.count_intake(source, "accepted", len(alerts))
 
 
-@router.post("/intake/alertmanager/{integration_key}", summary="Alertmanager webhook (v4)")
-async def alertmanager(integration_key: str, request: Request) -> JSONResponse:
-    """Receive an Alertmanager webhook notification: each alert, firing or resolved."""
-    service = _service(request)
-    info = _checked(service, integration_key, "alertmanager")
+async def intake_alertmanager(service: Service, key: str, body: bytes) -> tuple[int, Any]:
+    """An Alertmanager webhook: each alert, firing or resolved, appended to the inbox."""
+    info = _checked(service, key, "alertmanager")
     try:
-        items = parse_alertmanager(decode_json(await read_body(request)))
+        items = parse_alertmanager(decode_json(body))
     except BadPayload:
         service.stats.count_intake("alertmanager", "invalid")
         raise
     await _accept(service, "alertmanager", [to_alert(i, info) for i in items])
-    return JSONResponse({"status": "success", "alerts": len(items)})
+    return 200, {"status": "success", "alerts": len(items)}
 
 
-@router.post("/intake/generic/{integration_key}", summary="Generic JSON alert")
-async def generic(integration_key: str, request: Request) -> JSONResponse:
-    """Receive ``{"summary", "labels", "status", "dedup_key"}``."""
-    service = _service(request)
-    info = _checked(service, integration_key, "generic")
+async def intake_generic(service: Service, key: str, body: bytes) -> tuple[int, Any]:
+    """A generic alert ``{"summary", "labels", "status", "dedup_key"}``."""
+    info = _checked(service, key, "generic")
     try:
-        item = parse_generic(decode_json(await read_body(request)))
+        item = parse_generic(decode_json(body))
     except BadPayload:
         service.stats.count_intake("generic", "invalid")
         raise
     await _accept(service, "generic", [to_alert(item, info)])
-    return JSONResponse({"status": "success", "dedup_key": item.dedup_key}, status_code=202)
+    return 202, {"status": "success", "dedup_key": item.dedup_key}
 
 
-def _checked(service: Service, key: str, kind: str) -> IntegrationInfo:
+def _pd_error(status: int, message: str, errors: list[str]) -> tuple[int, Any]:
+    return status, {"status": "invalid event", "message": message, "errors": errors}
+
+
+async def intake_pagerduty(service: Service, body: bytes) -> tuple[int, Any]:
+    """A PagerDuty Events API v2 event, answered in PagerDuty's shapes (202 or 4xx)."""
     try:
-        return service.integration(key, kind)
-    except FirebreakError:
-        service.stats.count_intake(kind, "unauthorized")
-        raise
-
-
-def _pd_error(status: int, message: str, errors: list[str]) -> JSONResponse:
-    body = {"status": "invalid event", "message": message, "errors": errors}
-    return JSONResponse(body, status_code=status)
-
-
-@router.post("/v2/enqueue", summary="PagerDuty Events API v2", status_code=202)
-async def pagerduty(request: Request) -> JSONResponse:
-    """Receive a PagerDuty Events API v2 event; the routing_key is the integration key."""
-    service = _service(request)
-    try:
-        data = decode_json(await read_body(request))
+        data = decode_json(body)
         key = pagerduty_routing_key(data)
     except BadPayload as exc:
         service.stats.count_intake("pagerduty", "invalid")
@@ -150,12 +138,59 @@ async def pagerduty(request: Request) -> JSONResponse:
         return _pd_error(exc.http_status, exc.message, [exc.message])
     try:
         item, _generated = parse_pagerduty(data)
+        alert = to_alert(item, info)
+        alert.check()
     except BadPayload as exc:
         service.stats.count_intake("pagerduty", "invalid")
         return _pd_error(400, exc.message, exc.errors)
-    await _accept(service, "pagerduty", [to_alert(item, info)])
-    body = {"status": "success", "message": "Event processed", "dedup_key": item.dedup_key}
-    return JSONResponse(body, status_code=202)
+    except InputError as exc:
+        service.stats.count_intake("pagerduty", "invalid")
+        return _pd_error(400, "Event object is invalid", [exc.message])
+    await _accept(service, "pagerduty", [alert])
+    return 202, {"status": "success", "message": "Event processed", "dedup_key": item.dedup_key}
+
+
+def _checked(service: Service, key: str, kind: str) -> IntegrationInfo:
+    try:
+        return service.integration(key, kind)
+    except FirebreakError:
+        service.stats.count_intake(kind, "unauthorized")
+        raise
+
+
+# The routes below document intake in the OpenAPI schema and serve it when the fast path
+# (web.fastpath, which calls the same functions without the framework's routing) is not in front.
+
+
+@router.post("/intake/alertmanager/{integration_key}", summary="Alertmanager webhook (v4)")
+async def alertmanager(integration_key: str, request: Request) -> JSONResponse:
+    """Receive an Alertmanager webhook notification: each alert, firing or resolved."""
+    status, body = await intake_alertmanager(
+        _service(request), integration_key, await read_body(request)
+    )
+    return JSONResponse(body, status_code=status)
+
+
+@router.post("/intake/generic/{integration_key}", summary="Generic JSON alert", status_code=202)
+async def generic(integration_key: str, request: Request) -> JSONResponse:
+    """Receive ``{"summary", "labels", "status", "dedup_key"}``."""
+    status, body = await intake_generic(
+        _service(request), integration_key, await read_body(request)
+    )
+    return JSONResponse(body, status_code=status)
+
+
+@router.post("/v2/enqueue", summary="PagerDuty Events API v2", status_code=202)
+async def pagerduty(request: Request) -> JSONResponse:
+    """Receive a PagerDuty Events API v2 event; the routing_key is the integration key."""
+    service = _service(request)
+    try:
+        raw = await read_body(request)
+    except InputError as exc:
+        status, body = _pd_error(exc.http_status, exc.message, [exc.message])
+    else:
+        status, body = await intake_pagerduty(service, raw)
+    return JSONResponse(body, status_code=status)
 
 
 def _bearer(request: Request) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from firebreak.clock import Clock
 from firebreak.errors import Forbidden, Unauthorized
-from firebreak.incidents.intake import record_alert
+from firebreak.incidents.intake import record_alerts
 from firebreak.incidents.model import AlertIn
 from firebreak.store.db import Store
 from firebreak.web.credentials import IntegrationInfo, find_integration
@@ -40,6 +40,9 @@ class Service:
     detector: Any = None  # the streaming detector fed by OTLP intake, when available
     otlp_events: list[Any] = field(default_factory=list)
     otlp_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Held around every write transaction of this process: with SQLite's single writer, waiting
+    # here is fairer and quicker than SQLite's sleeping busy handler.
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
     _keys: dict[str, tuple[IntegrationInfo | None, float]] = field(default_factory=dict)
     _lint: tuple[float, date, list[Any]] | None = None
     writer: GroupCommitter[AlertIn] = field(init=False)
@@ -48,10 +51,8 @@ class Service:
         self.writer = GroupCommitter(self._commit)
 
     def _commit(self, batch: Sequence[AlertIn]) -> None:
-        now = self.clock.now()
-        with self.store.unit_of_work() as uow:
-            for alert in batch:
-                record_alert(uow, alert, now)
+        with self.write_lock, self.store.unit_of_work() as uow:
+            record_alerts(uow, batch, self.clock.now())
 
     def integration(self, key: str, kind: str) -> IntegrationInfo:
         """The live integration whose key this is, of ``kind``; 401 or 403 otherwise."""
