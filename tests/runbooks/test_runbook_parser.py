@@ -238,3 +238,28 @@ def test_unknown_references(tmp_path: Path, old: str, new: str, line: int) -> No
     broken, _ = parse(good().replace(old, new, 1))
     found = check_runbook_refs(broken, org)  # type: ignore[arg-type]
     assert [(f.code, f.line) for f in found] == [("FB104", line)]
+
+
+def test_a_broken_trigger_in_a_list_keeps_the_others() -> None:
+    text = (
+        good()
+        .replace(
+            "trigger:\n  signal: error_ratio\n  where: {service: chat-api}\n  above: 0.05\n",
+            "trigger:\n  - {signal: latency_p95, above: slow, window: 5m, for: 5m}\n"
+            "  - {signal: latency_p99, above: 30, window: 5m, for: 5m, colour: red}\n"
+            "  - signal: error_ratio\n    where: {service: chat-api}\n    above: 0.05\n",
+        )
+        .replace(
+            "  window: 5m\n  for: 2m\n  min_requests: 50\n",
+            "    window: 5m\n    for: 2m\n    min_requests: 50\n",
+        )
+    )
+    runbook, found = parse(text)
+    assert found == [("FB303", 14, 27), ("FB102", 15, 59)]
+    assert [t.signal for t in runbook.triggers] == ["error_ratio"]  # type: ignore[attr-defined]
+
+
+def test_done_when_must_be_a_list() -> None:
+    text = good().replace("done_when:\n  - {signal", "done_when:\n  {signal")
+    _, found = parse(text)
+    assert found == [("FB103", 20, 1)]

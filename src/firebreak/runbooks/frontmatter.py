@@ -57,7 +57,7 @@ FIELDS: dict[str, TypeAdapter[Any]] = {
     "owner": _adapter(_Owner),
     "escalation": _adapter(_Text),
     "roles": _adapter(dict[str, Ref]),
-    "trigger": _adapter(Trigger),
+    "trigger": _adapter(Trigger),  # or a list of triggers, see _apply_items
     "done_when": _adapter(list[Condition]),
     "reviewed": _adapter(_Date),
     "review_every": _adapter(Duration),
@@ -65,7 +65,11 @@ FIELDS: dict[str, TypeAdapter[Any]] = {
     "handoff": _adapter(_Text),
     "tags": _adapter(list[str]),
 }
-_TRIGGERS = _adapter(list[Trigger])
+# Keys holding triggers or conditions: each item is checked on its own (FB303, then FB103).
+_ITEMS: dict[str, TypeAdapter[Any]] = {
+    "trigger": _adapter(Trigger),
+    "done_when": _adapter(Condition),
+}
 REQUIRED = ("title", "service", "scenario", "severity", "owner")
 # Numbers inside a trigger or condition: a word there is FB303 (no numeric threshold).
 _NUMERIC_PATHS: tuple[tuple[str, ...], ...] = (
@@ -139,87 +143,76 @@ def apply_front_matter(raw: YMap, runbook: Runbook) -> list[Finding]:
                 )
             )
             continue
-        if key in ("trigger", "done_when"):
-            words = _word_thresholds(raw, key, display)
-            if words:
-                out.extend(words)
-                continue
-        if key == "trigger" and isinstance(value, list):
-            adapter = _TRIGGERS
-        elif key == "trigger" and not isinstance(value, dict):
-            out.append(
-                finding(
-                    "FB103",
-                    "trigger: expected a mapping (one trigger) or a list of mappings",
-                    Location(display, line, col),
-                )
-            )
+        if key in _ITEMS:
+            out.extend(_apply_items(raw, key, runbook))
             continue
         try:
             parsed = adapter.validate_python(value)
         except ValidationError as exc:
             out.extend(validation_findings(exc, raw, display, (key,)))
             continue
-        out.extend(_set_field(runbook, key, parsed, raw))
+        setattr(runbook, key, parsed)
     return out
 
 
-def _set_field(runbook: Runbook, key: str, value: Any, raw: YMap) -> list[Finding]:
-    if key == "trigger":
-        runbook.triggers = value if isinstance(value, list) else [value]
-        return _unknown_signals(runbook, raw, key, [t.signal for t in runbook.triggers])
-    setattr(runbook, key, value)
-    if key == "done_when":
-        return _unknown_signals(runbook, raw, key, [c.signal for c in runbook.done_when])
-    return []
+def _apply_items(raw: YMap, key: str, runbook: Runbook) -> list[Finding]:
+    """Set ``runbook.triggers`` or ``done_when`` from the items that are valid; find the rest."""
+    from firebreak.workspace import validation_findings
 
-
-def _unknown_signals(runbook: Runbook, raw: YMap, key: str, signals: list[str]) -> list[Finding]:
-    """FB103 for each trigger or condition whose signal firebreak does not compute."""
-    out = []
-    for index, signal in enumerate(signals):
-        if signal in SIGNALS:
-            continue
-        path: tuple[Any, ...] = (key, index, "signal")
-        if not isinstance(raw[key], YList):
-            path = (key, "signal")
-        out.append(
-            finding(
-                "FB103",
-                f"unknown signal {signal!r}, expected one of {', '.join(sorted(SIGNALS))}",
-                runbook.key_location(*path),
-            )
-        )
-    return out
-
-
-def _word_thresholds(raw: YMap, key: str, display: str) -> list[Finding]:
-    """FB303 for every word written where a trigger or condition needs a number."""
     value = raw[key]
-    items: list[tuple[Any, tuple[Any, ...]]]
-    if isinstance(value, YList):
-        items = [(item, (key, i)) for i, item in enumerate(value)]
+    display = runbook.path
+    if not isinstance(value, YList) and (key == "done_when" or not isinstance(value, YMap)):
+        shape = "a list of conditions" if key == "done_when" else "a mapping or a list of mappings"
+        line, col = raw.key_pos[key]
+        return [finding("FB103", f"{key}: expected {shape}", Location(display, line, col))]
+    items = list(enumerate(value)) if isinstance(value, YList) else [(None, value)]
+    good: list[Any] = []
+    out: list[Finding] = []
+    for index, item in items:
+        prefix: tuple[Any, ...] = (key,) if index is None else (key, index)
+        words = _word_thresholds(raw, item, prefix, display)
+        if words:
+            out.extend(words)
+            continue
+        try:
+            good.append(_ITEMS[key].validate_python(item))
+        except ValidationError as exc:
+            out.extend(validation_findings(exc, raw, display, prefix))
+            continue
+        if good[-1].signal not in SIGNALS:
+            out.append(_unknown_signal(good[-1].signal, runbook.key_location(*prefix, "signal")))
+    if key == "trigger":
+        runbook.triggers = good
     else:
-        items = [(value, (key,))]
-    out = []
-    for item, prefix in items:
-        for path in _NUMERIC_PATHS:
-            node: Any = item
-            for part in path:
-                node = node.get(part) if isinstance(node, dict) else None
-            if isinstance(node, str) and not _is_number(node):
-                from firebreak.yamlsrc import locate
+        runbook.done_when = good
+    return out
 
-                line, col = locate(raw, (*prefix, *path))
-                dotted = ".".join(str(p) for p in (*prefix, *path))
-                out.append(
-                    finding(
-                        "FB303",
-                        f"{dotted}: {node!r} is a word, not a number; write the threshold a "
-                        "machine can compare, such as 0.05",
-                        Location(display, line, col),
-                    )
+
+def _unknown_signal(signal: str, where: Location) -> Finding:
+    known = ", ".join(sorted(SIGNALS))
+    return finding("FB103", f"unknown signal {signal!r}, expected one of {known}", where)
+
+
+def _word_thresholds(raw: YMap, item: Any, prefix: tuple[Any, ...], display: str) -> list[Finding]:
+    """FB303 for every word written where a trigger or condition needs a number."""
+    from firebreak.yamlsrc import locate
+
+    out = []
+    for path in _NUMERIC_PATHS:
+        node: Any = item
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, str) and not _is_number(node):
+            line, col = locate(raw, (*prefix, *path))
+            dotted = ".".join(str(p) for p in (*prefix, *path))
+            out.append(
+                finding(
+                    "FB303",
+                    f"{dotted}: {node!r} is a word, not a number; write the threshold a "
+                    "machine can compare, such as 0.05",
+                    Location(display, line, col),
                 )
+            )
     return out
 
 
