@@ -21,7 +21,16 @@ def make_events(rows: list[dict[str, Any]]) -> Events:
     return events_from_columns(cols, len(full), "test", lambda i: Location("test"))
 
 
-def make_runbook(*triggers: dict[str, Any], rid: str = "rb", service: str = "chat-api",
-                 scenario: str = "inference_outage") -> Runbook:
-    return Runbook(id=rid, path=f"runbooks/{rid}.md", service=service, scenario=scenario,
-                   triggers=[Trigger.model_validate(t) for t in triggers])
+def make_runbook(
+    *triggers: dict[str, Any],
+    rid: str = "rb",
+    service: str = "chat-api",
+    scenario: str = "inference_outage",
+) -> Runbook:
+    return Runbook(
+        id=rid,
+        path=f"runbooks/{rid}.md",
+        service=service,
+        scenario=scenario,
+        triggers=[Trigger.model_validate(t) for t in triggers],
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import subprocess
@@ -15,14 +16,21 @@ import pytest
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "firebreak", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "firebreak", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def series(path: Path, values: list[float], shuffle: bool = False) -> Path:
     start = datetime(2026, 11, 2, tzinfo=UTC)
-    rows = [((start + timedelta(minutes=i)).isoformat().replace("+00:00", "Z"), v)
-            for i, v in enumerate(values)]
+    rows = [
+        ((start + timedelta(minutes=i)).isoformat().replace("+00:00", "Z"), v)
+        for i, v in enumerate(values)
+    ]
     if shuffle:
         rows = rows[1::2] + rows[0::2]
     path.write_text("timestamp,value\n" + "".join(f"{t},{v}\n" for t, v in rows))
@@ -35,8 +43,17 @@ def read(text: str) -> list[dict[str, str]]:
 
 def test_detect_threshold_with_for(tmp_path: Path) -> None:
     values = [0.0, 0.1, 0.1, 0.1, 0.0, 0.1, 0.1, 0.1, 0.1]
-    out = run("detect", "--input", str(series(tmp_path / "s.csv", values)), "--kind",
-              "threshold", "--above", "0.05", "--for", "2m")
+    out = run(
+        "detect",
+        "--input",
+        str(series(tmp_path / "s.csv", values)),
+        "--kind",
+        "threshold",
+        "--above",
+        "0.05",
+        "--for",
+        "2m",
+    )
     assert out.returncode == 0, out.stderr
     rows = read(out.stdout)
     assert list(rows[0]) == ["timestamp", "value", "score", "alarm"]
@@ -58,7 +75,7 @@ def test_detect_anomaly_keeps_input_order_and_flags_one_incident(tmp_path: Path)
     alarmed = sorted(r["timestamp"] for r in rows if r["alarm"] == "1")
     assert alarmed and alarmed[0] >= "2026-11-02T06:40" and alarmed[-1] < "2026-11-02T07:10"
     stamps = [datetime.fromisoformat(t) for t in alarmed]
-    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
     assert all(g == timedelta(minutes=1) for g in gaps)  # one run of alarms, not a burst
 
 
@@ -76,8 +93,10 @@ def test_detect_change_on_a_step(tmp_path: Path) -> None:
         ("", "empty file"),
         ("time,value\n1,2\n", "expected columns timestamp,value"),
         ("timestamp,value\n2026-11-02T00:00:00Z,abc\n", "'abc' is not a number"),
-        ("timestamp,value\n2026-11-02T00:00:00Z,1\n2026-11-02T00:00:00Z,2\n",
-         "duplicate timestamp"),
+        (
+            "timestamp,value\n2026-11-02T00:00:00Z,1\n2026-11-02T00:00:00Z,2\n",
+            "duplicate timestamp",
+        ),
     ],
 )
 def test_detect_bad_input(tmp_path: Path, text: str, message: str) -> None:
@@ -98,29 +117,58 @@ def demo(tmp_path: Path) -> Path:
 
 def test_backtest_json_with_labels(tmp_path: Path, demo: Path) -> None:
     calls = tmp_path / "calls.jsonl"
-    gen = run("signals", "generate", "--out", str(calls), "--hours", "4", "--start",
-              "2026-11-02T00:00:00Z", "--scale", "0.5", "--fault",
-              "outage@2h:30m/service=chat-api")
+    gen = run(
+        "signals",
+        "generate",
+        "--out",
+        str(calls),
+        "--hours",
+        "4",
+        "--start",
+        "2026-11-02T00:00:00Z",
+        "--scale",
+        "0.5",
+        "--fault",
+        "outage@2h:30m/service=chat-api",
+    )
     assert gen.returncode == 0, gen.stderr
     labels = tmp_path / "labels.csv"
-    labels.write_text("start,end,service,scenario\n"
-                      "2026-11-02T02:00:00Z,2026-11-02T02:30:00Z,chat-api,inference_outage\n")
-    out = run("backtest", "--workspace", str(demo), "--telemetry", str(calls), "--labels",
-              str(labels), "--format", "json")
+    labels.write_text(
+        "start,end,service,scenario\n"
+        "2026-11-02T02:00:00Z,2026-11-02T02:30:00Z,chat-api,inference_outage\n"
+    )
+    out = run(
+        "backtest",
+        "--workspace",
+        str(demo),
+        "--telemetry",
+        str(calls),
+        "--labels",
+        str(labels),
+        "--format",
+        "json",
+    )
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     by_key = {(t["runbook"], t["signal"], t["kind"]): t for t in report["triggers"]}
     outage = by_key[("chat-api-inference-outage", "error_ratio", "threshold")]
-    assert set(outage) >= {"runbook", "signal", "firings", "precision", "recall",
-                           "false_alarms_per_week", "detection_delay_s", "suggested_threshold"}
+    assert set(outage) >= {
+        "runbook",
+        "signal",
+        "firings",
+        "precision",
+        "recall",
+        "false_alarms_per_week",
+        "detection_delay_s",
+        "suggested_threshold",
+    }
     assert outage["recall"] == 1.0 and outage["precision"] == 1.0
     assert 0 < outage["detection_delay_s"]["median"] <= 300
     assert outage["firings"][0]["start"].startswith("2026-11-02T02:0")
     quiet = by_key[("agent-quality-anomaly", "quality_mean", "change")]
     assert quiet["firings"] == [] and quiet["recall"] is None
 
-    plain = run("backtest", "--workspace", str(demo), "--telemetry", str(calls), "--format",
-                "json")
+    plain = run("backtest", "--workspace", str(demo), "--telemetry", str(calls), "--format", "json")
     unlabelled = json.loads(plain.stdout)["triggers"][0]
     assert unlabelled["precision"] is None and unlabelled["detection_delay_s"]["p90"] is None
 
@@ -134,12 +182,34 @@ def test_backtest_text_and_bad_telemetry(tmp_path: Path, demo: Path) -> None:
 
 def test_signals_top_json(tmp_path: Path) -> None:
     calls = tmp_path / "calls.parquet"
-    gen = run("signals", "generate", "--out", str(calls), "--hours", "1", "--start",
-              "2026-11-02T00:00:00Z", "--fault",
-              "provider_errors@30m:30m/provider=openai,error_type=429,strength=0.5")
+    gen = run(
+        "signals",
+        "generate",
+        "--out",
+        str(calls),
+        "--hours",
+        "1",
+        "--start",
+        "2026-11-02T00:00:00Z",
+        "--fault",
+        "provider_errors@30m:30m/provider=openai,error_type=429,strength=0.5",
+    )
     assert gen.returncode == 0, gen.stderr
-    out = run("signals", "top", "throttle_ratio", "--telemetry", str(calls), "--service",
-              "chat-api", "--by", "provider", "--last", "15m", "--format", "json")
+    out = run(
+        "signals",
+        "top",
+        "throttle_ratio",
+        "--telemetry",
+        str(calls),
+        "--service",
+        "chat-api",
+        "--by",
+        "provider",
+        "--last",
+        "15m",
+        "--format",
+        "json",
+    )
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)["rows"]
     assert rows[0]["labels"] == {"provider": "openai"} and 0.4 < rows[0]["value"] < 0.6

@@ -20,20 +20,30 @@ def at(offset: float) -> datetime:
     return datetime.fromtimestamp(T0 + offset, tz=UTC)
 
 
-def steady(minutes: int, per_bucket: int, bad: dict[int, int] | None = None,
-           **extra: object) -> Telemetry:
+def steady(
+    minutes: int, per_bucket: int, bad: dict[int, int] | None = None, **extra: object
+) -> Telemetry:
     """``per_bucket`` calls every 30 s; ``bad`` maps bucket index -> how many of them fail."""
     rows = []
     for k in range(minutes * 2):
         for i in range(per_bucket):
             failed = i < (bad or {}).get(k, 0)
-            rows.append({"time": T0 + 30 * k + i * 30 / per_bucket, **extra,
-                         "status": "error" if failed else "ok", "error_type": "500"})
+            rows.append(
+                {
+                    "time": T0 + 30 * k + i * 30 / per_bucket,
+                    **extra,
+                    "status": "error" if failed else "ok",
+                    "error_type": "500",
+                }
+            )
     return Telemetry(events=make_events(rows))
 
 
-BURN = {"signal": "error_ratio", "where": {"service": "chat-api"},
-        "burn_rate": {"objective": 99.0, "pairs": [{"long": "10m", "short": "1m", "factor": 10}]}}
+BURN = {
+    "signal": "error_ratio",
+    "where": {"service": "chat-api"},
+    "burn_rate": {"objective": 99.0, "pairs": [{"long": "10m", "short": "1m", "factor": 10}]},
+}
 
 
 def test_burn_rate_fires_only_when_both_windows_burn() -> None:
@@ -52,8 +62,11 @@ def test_burn_rate_ignores_a_short_spike() -> None:
 
 
 def test_default_burn_pairs_page_on_a_fast_burn() -> None:
-    trig = {"signal": "error_ratio", "where": {"service": "chat-api"},
-            "burn_rate": {"objective": 99.5}}
+    trig = {
+        "signal": "error_ratio",
+        "where": {"service": "chat-api"},
+        "burn_rate": {"objective": 99.5},
+    }
     bad = {k: 5 for k in range(60, 120)}  # 50% errors: 100x burn
     (out,) = run_batch([make_runbook(trig)], steady(60, 10, bad))
     assert out.firings and out.firings[0].start <= at(30 * 70)
@@ -116,8 +129,12 @@ def test_budget_fires_on_the_forecast_long_before_the_breach() -> None:
 
 
 def test_budget_trigger_end_to_end() -> None:
-    trig = {"signal": "cost_usd_rate", "where": {"service": "chat-api"},
-            "budget": {"usd": 100, "per": "1d"}, "window": "10m"}
+    trig = {
+        "signal": "cost_usd_rate",
+        "where": {"service": "chat-api"},
+        "budget": {"usd": 100, "per": "1d"},
+        "window": "10m",
+    }
     tel = steady(40, 2, cost_usd=0.05)  # 0.2 USD/min: 288 USD/day at this rate
     (out,) = run_batch([make_runbook(trig)], tel)
     assert out.firings and out.firings[0].start < at(40 * 60)
@@ -128,17 +145,32 @@ def agent_rows(minutes: int, loop_from: int | None) -> list[dict[str, object]]:
     rows = []
     for s in range(minutes):  # a 6-step session starting every minute
         for k in range(6):
-            rows.append({"time": T0 + 60 * s + 5 * k, "service": "agent-runner",
-                         "session": f"s{s}", "cost_usd": 0.01})
+            rows.append(
+                {
+                    "time": T0 + 60 * s + 5 * k,
+                    "service": "agent-runner",
+                    "session": f"s{s}",
+                    "cost_usd": 0.01,
+                }
+            )
     if loop_from is not None:
         for k in range(300):  # one session looping every 2 s
-            rows.append({"time": T0 + 60 * loop_from + 2 * k, "service": "agent-runner",
-                         "session": "loop-7", "cost_usd": 0.01 * (1 + k)})
+            rows.append(
+                {
+                    "time": T0 + 60 * loop_from + 2 * k,
+                    "service": "agent-runner",
+                    "session": "loop-7",
+                    "cost_usd": 0.01 * (1 + k),
+                }
+            )
     return rows
 
 
-RUNAWAY = {"signal": "session_steps_max", "where": {"service": "agent-runner"},
-           "runaway": {"factor": 10, "min_steps": 40}}
+RUNAWAY = {
+    "signal": "session_steps_max",
+    "where": {"service": "agent-runner"},
+    "runaway": {"factor": 10, "min_steps": 40},
+}
 
 
 def test_runaway_session_fires_and_is_named() -> None:
@@ -178,8 +210,11 @@ def test_a_trigger_no_machine_can_evaluate_is_refused() -> None:
 
 def test_stream_alert_fingerprint_is_stable_per_series() -> None:
     trig = {"signal": "error_ratio", "by": ["provider"], "above": 0.5, "window": "30s"}
-    rows = [{"time": T0 + i, "provider": p, "status": "error"} for i in range(3)
-            for p in ("openai", "anthropic")]
+    rows = [
+        {"time": T0 + i, "provider": p, "status": "error"}
+        for i in range(3)
+        for p in ("openai", "anthropic")
+    ]
     det = StreamingDetector([make_runbook(trig)])
     det.add(make_events(rows))
     alerts = det.tick(at(30) + timedelta(seconds=1))

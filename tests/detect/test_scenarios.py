@@ -16,8 +16,9 @@ START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 FAULT_AT = START + timedelta(hours=5)  # after the change detector's reference has filled
 
 
-def backtest(workspace: Path, faults: list[Fault], hours: float, scale: float = 0.5,
-             seed: int = 11) -> list[Outcome]:
+def backtest(
+    workspace: Path, faults: list[Fault], hours: float, scale: float = 0.5, seed: int = 11
+) -> list[Outcome]:
     result = load_workspace(workspace)
     assert not result.errors
     gen = TrafficGenerator(seed=seed, faults=faults, scale=scale)
@@ -36,27 +37,59 @@ def fired(outcomes: list[Outcome], fault: Fault) -> dict[str, list[str]]:
 
 
 SCENARIOS = [
-    ("chat-api-inference-outage",
-     Fault("outage", FAULT_AT, duration=timedelta(minutes=30), service="chat-api")),
-    ("agent-quality-anomaly",
-     Fault("quality_drop", FAULT_AT, duration=timedelta(hours=1), service="agent-runner",
-           strength=0.15, gradual=True)),
-    ("agent-cost-spike",
-     Fault("cost_spike", FAULT_AT, duration=timedelta(minutes=45), service="agent-runner")),
+    (
+        "chat-api-inference-outage",
+        Fault("outage", FAULT_AT, duration=timedelta(minutes=30), service="chat-api"),
+    ),
+    (
+        "agent-quality-anomaly",
+        Fault(
+            "quality_drop",
+            FAULT_AT,
+            duration=timedelta(hours=1),
+            service="agent-runner",
+            strength=0.15,
+            gradual=True,
+        ),
+    ),
+    (
+        "agent-cost-spike",
+        Fault("cost_spike", FAULT_AT, duration=timedelta(minutes=45), service="agent-runner"),
+    ),
     ("agent-cost-spike", Fault("runaway_agent", FAULT_AT, duration=timedelta(minutes=30))),
-    ("provider-api-failure",
-     Fault("provider_errors", FAULT_AT, duration=timedelta(minutes=30), provider="anthropic",
-           error_type="529", strength=0.3)),
-    ("provider-api-failure",
-     Fault("provider_errors", FAULT_AT, duration=timedelta(minutes=30), provider="openai",
-           error_type="timeout", strength=0.2)),
+    (
+        "provider-api-failure",
+        Fault(
+            "provider_errors",
+            FAULT_AT,
+            duration=timedelta(minutes=30),
+            provider="anthropic",
+            error_type="529",
+            strength=0.3,
+        ),
+    ),
+    (
+        "provider-api-failure",
+        Fault(
+            "provider_errors",
+            FAULT_AT,
+            duration=timedelta(minutes=30),
+            provider="openai",
+            error_type="timeout",
+            strength=0.2,
+        ),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("runbook", "fault"), SCENARIOS,
-                         ids=[f"{f.kind}-{f.error_type or f.service}" for _, f in SCENARIOS])
-def test_fault_is_detected_by_its_runbook(example_workspace: Path, runbook: str,
-                                         fault: Fault) -> None:
+@pytest.mark.parametrize(
+    ("runbook", "fault"),
+    SCENARIOS,
+    ids=[f"{f.kind}-{f.error_type or f.service}" for _, f in SCENARIOS],
+)
+def test_fault_is_detected_by_its_runbook(
+    example_workspace: Path, runbook: str, fault: Fault
+) -> None:
     outcomes = backtest(example_workspace, [fault], hours=7)
     hits = fired(outcomes, fault)
     assert runbook in hits, f"{fault.kind} not detected; fired: {hits}"

@@ -22,8 +22,13 @@ from firebreak.detect.stream import StreamingDetector
 from firebreak.signals.schema import Telemetry
 
 PATTERN = "FTTTFTTTT"
-RULE = {"signal": "error_ratio", "where": {"service": "chat-api"}, "above": 0.5,
-        "window": "30s", "for": "1m"}
+RULE = {
+    "signal": "error_ratio",
+    "where": {"service": "chat-api"},
+    "above": 0.5,
+    "window": "30s",
+    "for": "1m",
+}
 
 
 def telemetry() -> Telemetry:
@@ -55,8 +60,12 @@ def test_stream_gives_the_same_transitions_one_tick_at_a_time() -> None:
     for k in range(1, 11):
         for alert in detector.tick(at(30 * k)):
             seen.append((alert.status, alert.at))
-    assert seen == [("firing", at(120)), ("resolved", at(150)),
-                    ("firing", at(240)), ("resolved", at(300))]
+    assert seen == [
+        ("firing", at(120)),
+        ("resolved", at(150)),
+        ("firing", at(240)),
+        ("resolved", at(300)),
+    ]
 
 
 def test_a_tick_between_steps_evaluates_only_the_steps_that_ended() -> None:
@@ -65,5 +74,7 @@ def test_a_tick_between_steps_evaluates_only_the_steps_that_ended() -> None:
     assert detector.tick(at(119)) == []  # +120 has not been evaluated yet
     (alert,) = detector.tick(at(121))
     assert alert.status == "firing" and alert.labels == {
-        "service": "chat-api", "scenario": "inference_outage"}
+        "service": "chat-api",
+        "scenario": "inference_outage",
+    }
     assert alert.value == 0.75 and "above 0.5 for 1m" in alert.summary

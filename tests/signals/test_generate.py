@@ -16,8 +16,10 @@ def test_same_seed_same_traffic_whatever_the_chunks() -> None:
     end = START + timedelta(hours=2)
     whole = TrafficGenerator(seed=4).events(START, end)
     gen = TrafficGenerator(seed=4)
-    parts = [gen.events(START + timedelta(minutes=m), START + timedelta(minutes=min(m + 17, 120)))
-             for m in range(0, 120, 17)]
+    parts = [
+        gen.events(START + timedelta(minutes=m), START + timedelta(minutes=min(m + 17, 120)))
+        for m in range(0, 120, 17)
+    ]
     assert np.array_equal(np.concatenate([p.time for p in parts]), whole.time)
     other = TrafficGenerator(seed=5).events(START, end)
     assert len(other) != len(whole) or not np.array_equal(other.time, whole.time)
@@ -29,8 +31,14 @@ def share(events: Events, mask: np.ndarray, error_type: str) -> float:  # type: 
 
 
 def test_provider_errors_hit_one_provider_and_show_on_its_status_page() -> None:
-    fault = Fault("provider_errors", START + timedelta(minutes=30), duration=timedelta(minutes=30),
-                  provider="anthropic", error_type="529", strength=0.5)
+    fault = Fault(
+        "provider_errors",
+        START + timedelta(minutes=30),
+        duration=timedelta(minutes=30),
+        provider="anthropic",
+        error_type="529",
+        strength=0.5,
+    )
     gen = TrafficGenerator(seed=1, faults=[fault])
     data = gen.telemetry(START, START + timedelta(hours=1, minutes=30))
     ev = data.events
@@ -40,8 +48,11 @@ def test_provider_errors_hit_one_provider_and_show_on_its_status_page() -> None:
     assert 0.4 < share(ev, inside & anthropic, "529") < 0.6
     assert share(ev, inside & ~anthropic, "529") < 0.01
     assert share(ev, ~inside & anthropic, "529") < 0.01
-    levels = {(p, lv) for t, p, lv in data.status.rows() if t == (fault.start + timedelta(
-        minutes=20)).timestamp()}
+    levels = {
+        (p, lv)
+        for t, p, lv in data.status.rows()
+        if t == (fault.start + timedelta(minutes=20)).timestamp()
+    }
     assert ("anthropic", 3.0) in levels and ("openai", 0.0) in levels
 
 
@@ -57,8 +68,14 @@ def test_agent_sessions_and_a_runaway() -> None:
 
 
 def test_gradual_quality_drop_ramps() -> None:
-    fault = Fault("quality_drop", START, duration=timedelta(hours=1), service="agent-runner",
-                  strength=0.3, gradual=True)
+    fault = Fault(
+        "quality_drop",
+        START,
+        duration=timedelta(hours=1),
+        service="agent-runner",
+        strength=0.3,
+        gradual=True,
+    )
     ev = TrafficGenerator(seed=3, faults=[fault]).events(START, START + timedelta(hours=1))
     svc = ev.labels["service"]
     q = np.where(svc.codes == svc.code_of("agent-runner"), ev.numbers["quality"], np.nan)

@@ -22,14 +22,22 @@ def make(rows: list[dict[str, Any]]) -> Events:
     return events_from_columns(cols, len(full), "test", lambda i: Location("test"))
 
 
-def value(events: Events, signal: str, window_s: float = 60.0, min_requests: int | None = None) \
-        -> float:
+def value(
+    events: Events, signal: str, window_s: float = 60.0, min_requests: int | None = None
+) -> float:
     zeros = np.zeros(len(events), dtype=np.int64)
-    names = {"error_ratio": ("n", "err"), "throttle_ratio": ("n", "throttle"),
-             "timeout_ratio": ("n", "timeout"), "latency_p50": ("lat",),
-             "latency_p95": ("lat",), "quality_mean": ("q_n", "q_sum"),
-             "cost_usd_rate": ("n", "cost"), "request_rate": ("n",),
-             "tokens_per_request": ("tok_n", "tok"), "refusal_ratio": ("ref_n", "ref")}[signal]
+    names = {
+        "error_ratio": ("n", "err"),
+        "throttle_ratio": ("n", "throttle"),
+        "timeout_ratio": ("n", "timeout"),
+        "latency_p50": ("lat",),
+        "latency_p95": ("lat",),
+        "quality_mean": ("q_n", "q_sum"),
+        "cost_usd_rate": ("n", "cost"),
+        "request_rate": ("n",),
+        "tokens_per_request": ("tok_n", "tok"),
+        "refusal_ratio": ("ref_n", "ref"),
+    }[signal]
     sums = aggregate(events, zeros, zeros, 1, 1, names)
     return float(signal_value(signal, sums, window_s, min_requests)[0, 0])
 
@@ -42,8 +50,14 @@ def test_error_ratio_and_min_requests() -> None:
 
 
 def test_throttles_and_timeouts_are_error_types() -> None:
-    ev = make([{"status": "error", "error_type": "429"}, {"status": "error", "error_type": "529"},
-               {"status": "error", "error_type": "timeout"}, {}])
+    ev = make(
+        [
+            {"status": "error", "error_type": "429"},
+            {"status": "error", "error_type": "529"},
+            {"status": "error", "error_type": "timeout"},
+            {},
+        ]
+    )
     assert value(ev, "throttle_ratio") == 0.5  # 429 and 529 both ask the caller to back off
     assert value(ev, "timeout_ratio") == 0.25
 
@@ -64,10 +78,19 @@ def test_latency_percentiles_within_bucket_precision() -> None:
 
 
 def test_means_rates_and_quality() -> None:
-    ev = make([{"quality": 0.9, "cost_usd": 0.5, "input_tokens": 100, "output_tokens": 50,
-                "refusal": True},
-               {"quality": 0.7, "cost_usd": 1.0, "input_tokens": 300, "refusal": False},
-               {"cost_usd": 1.5}])
+    ev = make(
+        [
+            {
+                "quality": 0.9,
+                "cost_usd": 0.5,
+                "input_tokens": 100,
+                "output_tokens": 50,
+                "refusal": True,
+            },
+            {"quality": 0.7, "cost_usd": 1.0, "input_tokens": 300, "refusal": False},
+            {"cost_usd": 1.5},
+        ]
+    )
     assert value(ev, "quality_mean") == pytest.approx(0.8)  # calls with no score left out
     assert value(ev, "cost_usd_rate", window_s=120) == pytest.approx(1.5)  # 3 USD / 2 min
     assert value(ev, "request_rate", window_s=60) == pytest.approx(0.05)

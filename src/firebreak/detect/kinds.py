@@ -10,9 +10,9 @@ import numpy as np
 from firebreak.detect.cores import AnomalyCore, BudgetCore, ChangeCore
 from firebreak.detect.engine import Chunk, Evaluator, Result
 from firebreak.detect.plan import Plan
-from firebreak.detect.state import History, Rolling, Runs
+from firebreak.detect.state import History, Rolling, Runs, grow
 from firebreak.durations import format_duration
-from firebreak.signals.schema import F64
+from firebreak.signals.schema import F64, I64, B
 from firebreak.signals.windows import HIST_STATS, LATENCY_MIDDLES, SCALE, signal_value, stats_for
 
 KEEP_FIRING = timedelta(minutes=10)  # anomaly, change, budget: quiet time before resolving
@@ -74,6 +74,23 @@ class Threshold:
         return Result(value, self.runs.extend(cond) >= self.need)
 
 
+class Age:
+    """Steps since each series first had data (0 before), carried across chunks."""
+
+    def __init__(self) -> None:
+        self.carry: I64 = np.zeros(0, dtype=np.int64)
+
+    def extend(self, has: B) -> I64:
+        self.carry = grow(self.carry, has.shape[0], 0)
+        cols = np.arange(1, has.shape[1] + 1)
+        first = np.where(has.any(axis=1), np.argmax(has, axis=1), has.shape[1])
+        fresh = np.clip(cols[None, :] - first[:, None], 0, None)
+        age = np.where(self.carry[:, None] > 0, self.carry[:, None] + cols[None, :], fresh)
+        if has.shape[1]:
+            self.carry = age[:, -1].copy()
+        return age
+
+
 class BurnRate:
     """Multi-window multi-burn-rate: a pair fires when both its windows burn faster than its
     factor; the trigger fires while any pair fires."""
@@ -91,9 +108,11 @@ class BurnRate:
         self.rolls = {w: (Rolling(w), Rolling(w)) for w in sorted(widths)}
         self.bad = BAD_STAT[plan.signal]
         self.runs, self.need = Runs(), plan.for_steps()
+        self.age = Age()
 
     def run(self, chunk: Chunk) -> Result:
         stats = chunk.stats(("n", self.bad))
+        age = self.age.extend(stats["n"] > 0)
         floor = self.plan.trigger.min_requests or 1
         burn = {}
         for width, (n_roll, bad_roll) in self.rolls.items():
@@ -104,7 +123,9 @@ class BurnRate:
         notes: dict[int, str] = {}
         for long, short, factor, action in self.pairs:
             lw, sw = self.plan.steps(long.total_seconds()), self.plan.steps(short.total_seconds())
-            pair = (burn[lw] > factor) & (burn[sw] > factor)
+            # a pair speaks once the series has been seen for its short window: on a young
+            # series both windows hold the same few minutes and would page on noise
+            pair = (burn[lw] > factor) & (burn[sw] > factor) & (age >= sw)
             for row in np.flatnonzero(pair[:, -1] & ~firing[:, -1]).tolist():
                 notes[row] = (
                     f"{format_duration(long)}/{format_duration(short)} windows burn "

@@ -59,9 +59,13 @@ def parse_time(value: Any) -> float:
     if isinstance(value, str) and value.strip():
         text = value.strip()
         try:
-            return float(text)
+            number = float(text)
         except ValueError:
             pass
+        else:
+            if not math.isfinite(number):
+                raise ValueError("expected a timestamp, got NaN")
+            return number
         stamp = datetime.fromisoformat(text)
         if stamp.tzinfo is None:
             stamp = stamp.replace(tzinfo=UTC)
