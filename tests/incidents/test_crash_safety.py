@@ -96,3 +96,29 @@ def test_sigkilled_worker_loses_and_repeats_no_page(
     repeats = len(RecordingChannel(record).records(duplicates=True)) - expected
     print(f"redeliveries after the kills: {repeats}")
     assert repeats <= 2
+
+
+def test_two_workers_at_once_send_each_page_once(
+    store: Store, db_url: str, example_workspace: Path, tmp_path: Path
+) -> None:
+    """Two live worker processes share the store: claims keep them apart, no key twice."""
+    ws = load(example_workspace)
+    ws.settings.incidents.group_by = ["service", "scenario", "shard"]
+    for shard in range(INCIDENTS):
+        push(store, outage(key=f"fp-{shard}", shard=str(shard)), T0)
+    with store.unit_of_work() as uow:
+        process_pending(uow, ws, T0)
+    store.dispose()
+    record = tmp_path / "pages.jsonl"
+    workers = [_start(db_url, example_workspace, record, T0, pause=0.01) for _ in range(2)]
+    results = [w.communicate(timeout=120) for w in workers]
+    assert all(w.returncode == 0 for w in workers), results
+    sent = [int(out.strip()) for out, _ in results]
+    every = RecordingChannel(record).records(duplicates=True)
+    assert len(every) == sum(sent)  # no delivery at all was repeated
+    assert len({r["key"] for r in every}) == len(every)
+    with store.unit_of_work(readonly=True) as uow:
+        rows = uow.session.scalars(select(Notification)).all()
+    sent_rows = [r for r in rows if r.status == "sent"]
+    assert {r.idempotency_key for r in sent_rows} == {r["key"] for r in every}
+    assert all(r.next_attempt_at > T0 for r in rows if r.status != "sent")  # delayed contacts

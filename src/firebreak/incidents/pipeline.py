@@ -46,24 +46,30 @@ def process_pending(
     result = ProcessResult()
     rows = uow.alerts.pending(limit)
     dedup = stages.Dedup(uow, {row.dedup_key for row in rows})
+    groups = stages.Groups(uow, workspace.settings.incidents.group_window)
+    outcomes: list[tuple[int, str, int | None]] = []
     with uow.session.no_autoflush:
         for row in rows:
             alert = stages.normalise(row, workspace)
-            outcome, incident = handle(uow, workspace, dedup, alert, now)
-            row.processed_at, row.outcome = now, outcome
-            row.incident_id = incident.id if incident is not None else None
+            outcome, incident = handle(uow, workspace, dedup, groups, alert, now)
+            outcomes.append((row.id, outcome, incident.id if incident is not None else None))
             result.processed += 1
             result.outcomes[outcome] += 1
             if incident is not None:
                 result.touched.add(incident.id)
                 if outcome == "opened":
                     result.opened.append(incident.id)
-    uow.session.flush()
+    uow.alerts.mark_processed(now, outcomes)
     return result
 
 
 def handle(
-    uow: UnitOfWork, workspace: Workspace, dedup: stages.Dedup, alert: Normal, now: datetime
+    uow: UnitOfWork,
+    workspace: Workspace,
+    dedup: stages.Dedup,
+    groups: stages.Groups,
+    alert: Normal,
+    now: datetime,
 ) -> tuple[str, Incident | None]:
     """One alert through the stages; returns its outcome and the incident it went to."""
     found = dedup.find(alert)
@@ -72,10 +78,8 @@ def handle(
     if found is not None:
         stages.repeat(uow, found, alert, now)
         return "repeat", found[0]
-    uow.session.flush()  # a new fingerprint: the group query must see this batch's incidents
     key = stages.group_key(alert, workspace.settings)
-    window = workspace.settings.incidents.group_window
-    incident = uow.incidents.open_in_group(key, now - window)
+    incident = groups.find(key, now)
     if incident is not None:
         dedup.remember(incident, stages.link_alert(uow, incident, alert, now))
         uow.incidents.add_timeline(
@@ -88,6 +92,7 @@ def handle(
         )
         return "attached", incident
     incident = opening.open_incident(uow, alert, key, now)
+    groups.remember(key, incident)
     dedup.remember(incident, stages.link_alert(uow, incident, alert, now))
     runbook = opening.attach_runbook(uow, workspace, incident, alert, now)
     incident.escalation_policy = opening.escalation_policy(workspace, incident, runbook)

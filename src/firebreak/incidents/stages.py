@@ -5,12 +5,13 @@ Each stage is a small function the pipeline (``pipeline.py``) calls in order.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from firebreak.incidents.model import SEVERITIES, THIRD_PARTY, Normal
 from firebreak.settings import Settings
 from firebreak.store.db import UnitOfWork
-from firebreak.store.tables import Alert, Incident, IncidentAlert
+from firebreak.store.tables import Incident, IncidentAlert
 from firebreak.workspace import Workspace
 
 # Severity words senders use (Alertmanager labels, PagerDuty severities) → firebreak's scale.
@@ -41,8 +42,9 @@ def severity_of(word: str | None) -> str | None:
     return word if word in SEVERITIES else SEVERITY_WORDS.get(word)
 
 
-def normalise(row: Alert, workspace: Workspace) -> Normal:
-    """Read the fields later stages need; fill scenario and service from a named runbook."""
+def normalise(row: Any, workspace: Workspace) -> Normal:
+    """Read the fields later stages need from an inbox row (an ``alerts`` row); fill scenario
+    and service from a runbook the alert names."""
     labels = {str(k): str(v) for k, v in (row.labels or {}).items()}
     runbook_id = labels.get("runbook") or None
     runbook = workspace.runbook(runbook_id) if runbook_id else None
@@ -90,6 +92,28 @@ class Dedup:
 
     def remember(self, incident: Incident, link: IncidentAlert) -> None:
         self.known[link.fingerprint] = (incident, link)
+
+
+class Groups:
+    """The group stage's lookup: the open incident of a group key, asked of the store once per
+    key and batch, then kept up to date as the batch opens incidents."""
+
+    def __init__(self, uow: UnitOfWork, window: timedelta) -> None:
+        self.uow = uow
+        self.window = window
+        self.known: dict[str, Incident | None] = {}
+
+    def find(self, key: str, now: datetime) -> Incident | None:
+        if key not in self.known:
+            self.uow.session.flush()  # the query must see this batch's changes
+            self.known[key] = self.uow.incidents.open_in_group(key, now - self.window)
+        found = self.known[key]
+        if found is None or found.status == "resolved" or found.last_alert_at < now - self.window:
+            return None
+        return found
+
+    def remember(self, key: str, incident: Incident) -> None:
+        self.known[key] = incident
 
 
 def group_key(alert: Normal, settings: Settings) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from firebreak.errors import NotFound
@@ -25,9 +25,13 @@ from firebreak.store.tables import (
     Timer,
 )
 
-
 _ALERTS = Alert.metadata.tables["alerts"]
 _INSERT_ALERT = insert(_ALERTS).returning(_ALERTS.c.id)
+_MARK_PROCESSED = (
+    update(_ALERTS)
+    .where(_ALERTS.c.id == bindparam("b_id"))
+    .values(outcome=bindparam("b_outcome"), incident_id=bindparam("b_incident"))
+)
 
 
 class AlertRepo:
@@ -43,16 +47,24 @@ class AlertRepo:
         """Insert one inbox row with a Core INSERT … RETURNING (no ORM bookkeeping)."""
         return int(self.session.connection().execute(_INSERT_ALERT, values).scalar_one())
 
-    def pending(self, limit: int) -> Sequence[Alert]:
-        """Unprocessed alerts, oldest first, locked against other consumers."""
+    def pending(self, limit: int) -> Sequence[Row[Any]]:
+        """Unprocessed alerts (plain rows, not ORM objects), oldest first, locked for this consumer."""
         query = (
-            select(Alert)
-            .where(Alert.processed_at.is_(None))
-            .order_by(Alert.id)
+            select(_ALERTS)
+            .where(_ALERTS.c.processed_at.is_(None))
+            .order_by(_ALERTS.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return self.session.scalars(query).all()
+        return self.session.execute(query).all()
+
+    def mark_processed(self, now: datetime, outcomes: list[tuple[int, str, int | None]]) -> None:
+        """Record each alert's outcome and incident in one batched UPDATE."""
+        if not outcomes:
+            return
+        self.session.flush()  # the incidents these rows point at must exist first
+        params = [{"b_id": a, "b_outcome": o, "b_incident": i} for a, o, i in outcomes]
+        self.session.connection().execute(_MARK_PROCESSED.values(processed_at=now), params)
 
 
 class IncidentRepo:
