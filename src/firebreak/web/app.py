@@ -84,6 +84,8 @@ def create_app(
         title="firebreak",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # the Swagger and ReDoc pages load scripts from a CDN: none here
+        redoc_url=None,
         description="Incident response for AI services: intake, incidents, on-call and figures.",
     )
     app.state.service = service
