@@ -120,6 +120,21 @@ def ask_step(step: Step, holder: str, ask: Ask, say: Say, answers: Answers) -> N
         say("please answer d (done), s (skip) or n (notes)")
 
 
+def _timed(name: str, took_s: float, limit: timedelta, verb: str) -> ObjectiveResult:
+    ok = took_s <= limit.total_seconds()
+    side = "within" if ok else "later than"
+    return ObjectiveResult(name, ok, f"{verb} {fmt(took_s)} ({side} {fmt(limit)})")
+
+
+def _roles_result(roles: dict[str, str | None]) -> ObjectiveResult:
+    empty = sorted(role for role, person in roles.items() if person is None)
+    if empty:
+        return ObjectiveResult(
+            "roles_filled", False, f"roles with no reachable person: {', '.join(empty)}"
+        )
+    return ObjectiveResult("roles_filled", True, "every role has a reachable person")
+
+
 def grade_tabletop(
     scenario: Scenario, runbook: Runbook | None, roles: dict[str, str | None], answers: Answers
 ) -> list[ObjectiveResult]:
@@ -128,51 +143,22 @@ def grade_tabletop(
     out: list[ObjectiveResult] = []
     if obj.runbook is not None:
         ok = runbook is not None and runbook.id == obj.runbook
-        out.append(
-            ObjectiveResult(
-                "runbook",
-                ok,
-                f"walked through {obj.runbook}" if ok else f"runbook {obj.runbook} not found",
-            )
-        )
+        why = f"walked through {obj.runbook}" if ok else f"runbook {obj.runbook} not found"
+        out.append(ObjectiveResult("runbook", ok, why))
     if obj.roles_filled:
-        empty = sorted(role for role, person in roles.items() if person is None)
-        out.append(
-            ObjectiveResult(
-                "roles_filled",
-                not empty,
-                f"roles with no reachable person: {', '.join(empty)}"
-                if empty
-                else "every role has a reachable person",
-            )
-        )
+        out.append(_roles_result(roles))
     if obj.ack_within is not None and answers.ack_s is not None:
-        ok = answers.ack_s <= obj.ack_within.total_seconds()
-        out.append(
-            ObjectiveResult(
-                "ack_within",
-                ok,
-                f"acknowledged after {fmt(answers.ack_s)} "
-                f"({'within' if ok else 'later than'} {fmt(obj.ack_within)})",
-            )
-        )
+        out.append(_timed("ack_within", answers.ack_s, obj.ack_within, "acknowledged after"))
     skipped = sorted(k for k, v in answers.steps.items() if v == "skipped")
+    done = f"all {len(answers.steps)} steps done"
     out.append(
         ObjectiveResult(
-            "steps_done",
-            not skipped,
-            f"skipped: {', '.join(skipped)}" if skipped else f"all {len(answers.steps)} steps done",
+            "steps_done", not skipped, f"skipped: {', '.join(skipped)}" if skipped else done
         )
     )
     if obj.resolved_within is not None:
-        ok = answers.total_s <= obj.resolved_within.total_seconds()
         out.append(
-            ObjectiveResult(
-                "resolved_within",
-                ok,
-                f"walked through in {fmt(answers.total_s)} "
-                f"({'within' if ok else 'later than'} {fmt(obj.resolved_within)})",
-            )
+            _timed("resolved_within", answers.total_s, obj.resolved_within, "walked through in")
         )
     return out
 
