@@ -10,15 +10,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"  # gitignored; screenshots to look at
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
