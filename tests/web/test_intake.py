@@ -4,6 +4,7 @@ retries idempotent, keys checked per integration."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,14 @@ OTLP_SPANS = {
 }
 
 
+def recent_spans() -> dict[str, Any]:
+    data = json.loads(json.dumps(OTLP_SPANS))
+    span = data["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    end = int(time.time() * 1e9)
+    span["startTimeUnixNano"], span["endTimeUnixNano"] = str(end - 1_200_000_000), str(end)
+    return data
+
+
 def test_otlp_traces_need_the_bearer_key_and_json(server: Running) -> None:
     with server.client() as c:
         assert c.post("/v1/traces", json=OTLP_SPANS).status_code == 401
@@ -188,8 +197,10 @@ def test_otlp_traces_need_the_bearer_key_and_json(server: Running) -> None:
             headers={**auth, "Content-Type": "application/x-protobuf"},
         )
         assert proto.status_code == 415
-        answer = c.post("/v1/traces", json=OTLP_SPANS, headers=auth)
-        assert answer.status_code == 200, answer.text
+        old = c.post("/v1/traces", json=OTLP_SPANS, headers=auth)  # a span from 2026-11-30
+        assert old.status_code == 200 and old.json()["partialSuccess"]["rejectedSpans"] == 1
+        answer = c.post("/v1/traces", json=recent_spans(), headers=auth)
+        assert answer.status_code == 200 and answer.json() == {"partialSuccess": {}}
         metrics = c.get("/metrics").text
         assert 'firebreak_intake_alerts_total{source="otlp",outcome="accepted"} 1' in metrics
         assert c.post("/v1/metrics", json={"resourceSpans": []}, headers=auth).status_code == 400

@@ -29,6 +29,8 @@ from firebreak.web.service import Service
 MAX_BODY = 5 * 1024 * 1024  # bytes; Alertmanager groups and OTLP batches stay far below this
 STATUS = {"trigger": "firing", "resolve": "resolved", "acknowledge": "acknowledge"}
 SEVERITY = {"critical": "sev1", "error": "sev2", "warning": "sev3", "info": "sev4"}
+OTLP_MAX_AGE_S = 3600  # older telemetry is history, for backtest, not for live detection
+OTLP_MAX_AHEAD_S = 300  # clocks disagree a little; telemetry from the future is refused
 
 router = APIRouter(tags=["intake"])
 
@@ -212,10 +214,23 @@ async def _otlp(request: Request, what: str) -> Response:
     if not isinstance(data, dict) or what not in data:
         raise BadPayload(f"expected an OTLP export with {what}", [f"{what} is missing"])
     events = events_from_otlp(data, f"POST {request.url.path}")
-    with service.otlp_lock:
-        service.otlp_events.append(events)
-    service.stats.count_intake("otlp", "accepted", len(events))
-    return JSONResponse({"partialSuccess": {}})
+    now = service.clock.now().timestamp()
+    fresh = (events.time >= now - OTLP_MAX_AGE_S) & (events.time <= now + OTLP_MAX_AHEAD_S)
+    kept = events.take(fresh)
+    rejected = len(events) - len(kept)
+    if len(kept):
+        with service.otlp_lock:
+            service.otlp_events.append(kept)
+    service.stats.count_intake("otlp", "accepted", len(kept))
+    if not rejected:
+        return JSONResponse({"partialSuccess": {}})
+    service.stats.count_intake("otlp", "too_old_or_new", rejected)
+    field = "rejectedSpans" if what == "resourceSpans" else "rejectedDataPoints"
+    message = (
+        f"{rejected} call(s) ended more than {OTLP_MAX_AGE_S // 60} minutes ago or in the "
+        "future; live detection takes recent telemetry (use firebreak backtest for history)"
+    )
+    return JSONResponse({"partialSuccess": {field: rejected, "errorMessage": message}})
 
 
 class UnsupportedMedia(InputError):
