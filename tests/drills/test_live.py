@@ -14,6 +14,8 @@ import pytest
 
 from firebreak.cli import main
 
+from .helpers import recorded
+
 KEY = "gen_secret_key_123"
 
 
@@ -125,7 +127,7 @@ def test_a_refused_key_is_exit_2_without_the_key_in_the_message(
     assert code == 2
     assert "refused the drill alert: HTTP 404: unknown integration key" in err
     assert KEY not in err
-    assert not (example_workspace / "firebreak.db").exists()
+    assert recorded(example_workspace) == []
 
 
 def test_an_unreachable_server_is_exit_2(

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from firebreak.store.db import open_store
 from firebreak.store.tables import DrillRun
 
+from .helpers import recorded
+
 # Acknowledge, then six steps of chat-api-inference-outage: done, notes then done, skip, done x3.
 ANSWERS = "\nd\nn\nthe deploy history was empty\nd\ns\nd\nd\nd\n"
 
@@ -88,7 +90,7 @@ def test_input_that_ends_early_records_nothing(example_workspace: Path) -> None:
     assert proc.returncode == 2
     assert "the tabletop ended before every question was answered" in proc.stderr
     assert "Traceback" not in proc.stderr
-    assert not (example_workspace / "firebreak.db").exists()
+    assert recorded(example_workspace) == []
 
 
 def test_tabletop_needs_exactly_one_name(example_workspace: Path) -> None:

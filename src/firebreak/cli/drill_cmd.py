@@ -14,6 +14,7 @@ from firebreak.errors import InputError
 if TYPE_CHECKING:
     from firebreak.drills.catalog import Entry
     from firebreak.drills.results import DrillResult
+    from firebreak.store.db import Store
     from firebreak.workspace import Workspace
 
 
@@ -89,6 +90,7 @@ def drill(
       firebreak drill --live http://127.0.0.1:8080 --key $KEY chat-api-total-outage
     """
     from firebreak.drills.catalog import load_catalog, select
+    from firebreak.drills.results import save
     from firebreak.workspace import require, resolve_root
 
     if run_all and names:
@@ -104,16 +106,34 @@ def drill(
     if person is not None and person not in ws.org.people:
         raise click.BadParameter(f"unknown person {person!r}", param_hint="--as")
     entries = select(load_catalog(ws), list(names))
+    store = None if no_record else _open_store(ws, db_url)  # a bad --db fails before the drill
+    try:
+        results = _run(entries, ws, fmt, (live_url, key, token, wait), tabletop, person)
+        if store is not None:
+            save(store, results)
+    finally:
+        if store is not None:
+            store.dispose()
+    _print(results, fmt)
+    raise click.exceptions.Exit(0 if all(r.passed for r in results) else 1)
+
+
+def _run(
+    entries: Sequence[Entry],
+    ws: Workspace,
+    fmt: str,
+    live_args: tuple[str | None, str | None, str | None, str],
+    tabletop: bool,
+    person: str | None,
+) -> list[DrillResult]:
+    live_url, key, token, wait = live_args
     if tabletop:
         results = [_tabletop(entries[0], ws, person)]
     elif live_url:
         results = [_live(entries[0], ws, live_url, key, token, wait)]
     else:
         results = _simulate(entries, ws, fmt)
-    if not no_record:
-        _record(results, ws, db_url)
-    _print(results, fmt)
-    raise click.exceptions.Exit(0 if all(r.passed for r in results) else 1)
+    return results
 
 
 def _simulate(entries: Sequence[Entry], ws: Workspace, fmt: str) -> list[DrillResult]:
@@ -208,11 +228,9 @@ def _live(
 def _coverage(ws: Workspace, db_url: str | None, fmt: str) -> None:
     from firebreak.clock import SystemClock
     from firebreak.drills.coverage import participations, undrilled
-    from firebreak.store.db import open_store
 
-    store = open_store(db_url or ws.db_url)
+    store = _open_store(ws, db_url)
     try:
-        store.upgrade()
         gaps = undrilled(ws, participations(store), SystemClock().now())
     finally:
         store.dispose()
@@ -228,16 +246,17 @@ def _coverage(ws: Workspace, db_url: str | None, fmt: str) -> None:
         click.echo(f"  {gap.person:<12} {gap.runbook:<32} {last}")
 
 
-def _record(results: Sequence[DrillResult], ws: Workspace, db_url: str | None) -> None:
-    from firebreak.drills.results import save
+def _open_store(ws: Workspace, db_url: str | None) -> Store:
+    """The workspace's store (``--db`` wins), migrated, for the drill_runs rows."""
     from firebreak.store.db import open_store
 
     store = open_store(db_url or ws.db_url)
     try:
         store.upgrade()
-        save(store, results)
-    finally:
+    except BaseException:
         store.dispose()
+        raise
+    return store
 
 
 def _print(results: Sequence[DrillResult], fmt: str) -> None:
