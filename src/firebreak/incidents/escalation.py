@@ -15,6 +15,7 @@ pages in the log (sent on the next run). An acknowledgement closes the timers (`
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from firebreak.notify.channels import Channels
@@ -53,6 +54,27 @@ def page_text(incident: Incident, level: int, role: str | None) -> str:
     )
 
 
+@dataclass
+class Batch:
+    """What the timers of one claimed batch need, loaded with one query each."""
+
+    incidents: dict[int, Incident]
+    roles: dict[int, dict[str, str]]  # incident id -> person id -> first role they hold
+    keys: set[str]  # idempotency keys already in the send log for these timers
+    on_call: dict[str, list[str]] = field(default_factory=dict)  # ref -> people, at this tick
+
+    @classmethod
+    def load(cls, uow: UnitOfWork, timers: list[Timer]) -> Batch:
+        ids = {t.incident_id for t in timers}
+        incidents = {i.id: i for i in uow.incidents.by_ids(ids)}
+        roles: dict[int, dict[str, str]] = {}
+        for row in uow.incidents.current_roles(ids):
+            if row.person_id is not None:
+                roles.setdefault(row.incident_id, {}).setdefault(row.person_id, row.role)
+        keys = uow.notifications.keys_for_timers({t.id for t in timers})
+        return cls(incidents, roles, keys)
+
+
 def page_person(
     uow: UnitOfWork,
     workspace: Workspace,
@@ -61,6 +83,7 @@ def page_person(
     person_id: str,
     ref: str,
     now: datetime,
+    batch: Batch,
 ) -> int:
     """Queue one send-log row per contact of ``person_id``; skip (with the reason) if none."""
     person = workspace.org.people.get(person_id)
@@ -74,14 +97,14 @@ def page_person(
             {"person": person_id, "reason": "no contact", "level": timer.level},
         )
         return 0
-    roles = [r.role for r in uow.incidents.roles(incident.id) if r.person_id == person_id]
-    role = roles[0] if roles else None
+    role = batch.roles.get(incident.id, {}).get(person_id)
     text = page_text(incident, timer.level, role)
     queued = []
     for index, contact in enumerate(person.contacts):
         key = f"i{incident.id}-t{timer.id}-l{timer.level}-{person_id}-c{index}"
-        if uow.notifications.exists(key):
+        if key in batch.keys:
             continue
+        batch.keys.add(key)
         redacted = redact_address(contact.type, contact.address)
         uow.notifications.add(
             Notification(
@@ -138,30 +161,19 @@ def next_timer(incident: Incident, policy: EscalationPolicy, timer: Timer) -> Ti
     return None
 
 
-def fire(
-    uow: UnitOfWork,
-    workspace: Workspace,
-    timer: Timer,
-    now: datetime,
-    on_call: dict[str, list[str]] | None = None,
-) -> int:
-    """Handle one claimed timer: queue its pages and set the next timer. Returns pages queued.
-
-    ``on_call`` caches who each reference gives at ``now`` across the timers of one batch.
-    """
-    cache = {} if on_call is None else on_call
+def fire(uow: UnitOfWork, workspace: Workspace, timer: Timer, now: datetime, batch: Batch) -> int:
+    """Handle one claimed timer: queue its pages and set the next timer. Returns pages queued."""
     timer.done = True
-    incident = uow.incidents.get(timer.incident_id)
+    incident = batch.incidents[timer.incident_id]
     policy = workspace.org.escalation_policies.get(incident.escalation_policy or "")
     if incident.status != "triggered" or policy is None or timer.level >= len(policy.levels):
         timer.outcome = "stopped"
         return 0
     queued = 0
     for ref in policy.levels[timer.level].targets:
-        if ref not in cache:
-            cache[ref] = oncall.resolve(workspace.org, ref, now)
-        people = cache[ref]
-        if not people:
+        if ref not in batch.on_call:
+            batch.on_call[ref] = oncall.resolve(workspace.org, ref, now)
+        if not batch.on_call[ref]:
             uow.incidents.add_timeline(
                 incident.id,
                 now,
@@ -170,8 +182,8 @@ def fire(
                 f"level {timer.level + 1}: {ref} gives nobody at this time",
                 {"ref": ref, "reason": "nobody on call", "level": timer.level},
             )
-        for person_id in people:
-            queued += page_person(uow, workspace, incident, timer, person_id, ref, now)
+        for person_id in batch.on_call[ref]:
+            queued += page_person(uow, workspace, incident, timer, person_id, ref, now, batch)
     timer.outcome = "paged"
     following = next_timer(incident, policy, timer)
     if following is not None:
@@ -194,9 +206,10 @@ def plan_due(store: Store, workspace: Workspace, now: datetime, worker_id: str) 
     while True:
         with store.unit_of_work() as uow:
             timers = uow.timers.claim_due(now, worker_id, now + CLAIM_LEASE, BATCH)
-            on_call: dict[str, list[str]] = {}
-            for timer in timers:
-                fire(uow, workspace, timer, now, on_call)
+            batch = Batch.load(uow, timers)
+            with uow.session.no_autoflush:
+                for timer in timers:
+                    fire(uow, workspace, timer, now, batch)
         handled += len(timers)
         if len(timers) < BATCH:
             return handled

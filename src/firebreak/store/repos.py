@@ -180,6 +180,20 @@ class IncidentRepo:
             query = query.where(RoleAssignment.released_at.is_(None))
         return self.session.scalars(query.order_by(RoleAssignment.id)).all()
 
+    def by_ids(self, ids: Collection[int]) -> Sequence[Incident]:
+        if not ids:
+            return []
+        return self.session.scalars(select(Incident).where(Incident.id.in_(list(ids)))).all()
+
+    def current_roles(self, ids: Collection[int]) -> Sequence[RoleAssignment]:
+        """Current role holders of several incidents, in assignment order."""
+        if not ids:
+            return []
+        query = select(RoleAssignment).where(
+            RoleAssignment.incident_id.in_(list(ids)), RoleAssignment.released_at.is_(None)
+        )
+        return self.session.scalars(query.order_by(RoleAssignment.id)).all()
+
     def steps(self, incident_id: int) -> Sequence[StepProgress]:
         query = select(StepProgress).where(StepProgress.incident_id == incident_id)
         return self.session.scalars(query.order_by(StepProgress.id)).all()
@@ -234,6 +248,14 @@ class NotificationRepo:
     def exists(self, key: str) -> bool:
         query = select(Notification.id).where(Notification.idempotency_key == key)
         return self.session.scalars(query).first() is not None
+
+    def keys_for_timers(self, timer_ids: Collection[int]) -> set[str]:
+        if not timer_ids:
+            return set()
+        query = select(Notification.idempotency_key).where(
+            Notification.timer_id.in_(list(timer_ids))
+        )
+        return set(self.session.scalars(query).all())
 
     def add(self, row: Notification) -> None:
         self.session.add(row)
