@@ -44,7 +44,9 @@ class Running:
 
 
 @contextmanager
-def serve(root: Path, db_url: str | None = None, tick: float = 0.1) -> Iterator[Running]:
+def serve(
+    root: Path, db_url: str | None = None, tick: float = 0.1, ticks: bool = True
+) -> Iterator[Running]:
     """Start the app (ticks on) under uvicorn; yield with a token per role and a key per kind."""
     workspace = require(root)
     store = open_store(db_url or f"sqlite:///{root / 'firebreak.db'}")
@@ -56,7 +58,7 @@ def serve(root: Path, db_url: str | None = None, tick: float = 0.1) -> Iterator[
             running.tokens[role] = create_token(uow, role, f"test-{role}", now)[1]
         for kind in ("alertmanager", "pagerduty", "generic", "otlp"):
             running.keys[kind] = create_integration(uow, kind, f"test-{kind}", now)[1]
-    app = create_app(workspace, store, SystemClock(), tick_interval=tick)
+    app = create_app(workspace, store, SystemClock(), tick_interval=tick, ticks=ticks)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
