@@ -229,6 +229,8 @@ def _org(tmp_path: Path) -> Org:
         ("communications: person:dana", "communications: person:ghost", 11),
         ("operations: schedule:ml-platform-secondary", "operations: schedule:none", 12),
         ("backup: person:lee", "backup: team:ghosts", 24),
+        ("where: {service: chat-api}\n  above", "where: {service: chat}\n  above", 15),
+        ("where: {service: chat-api}, below", "where: {service: chatapi}, below", 21),
     ],
 )
 def test_unknown_references(tmp_path: Path, old: str, new: str, line: int) -> None:

@@ -7,12 +7,13 @@ front matter at all (as most public collections are) parses and is judged on its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from firebreak.errors import InputError, Location
 from firebreak.lint.findings import Finding, finding
 from firebreak.org.model import Org
-from firebreak.runbooks.model import Runbook
+from firebreak.runbooks.model import Condition, Runbook, Trigger
 from firebreak.yamlsrc import read_text
 
 
@@ -107,4 +108,31 @@ def check_runbook_refs(runbook: Runbook, org: Org) -> list[Finding]:
     for role, ref in runbook.roles.items():
         if not ref_exists(org, ref):
             bad(ref.partition(":")[0], ref, "roles", role)
+    out.extend(_where_services(runbook, org))
+    return out
+
+
+def _where_services(runbook: Runbook, org: Org) -> list[Finding]:
+    """FB104 for a trigger or done_when condition that matches a service org/ does not define."""
+    out = []
+    groups: tuple[tuple[str, Sequence[Trigger | Condition]], ...] = (
+        ("trigger", runbook.triggers),
+        ("done_when", runbook.done_when),
+    )
+    for key, items in groups:
+        listed = isinstance(runbook.front_matter, dict) and isinstance(
+            runbook.front_matter.get(key), list
+        )
+        for index, item in enumerate(items):
+            service = item.where.get("service")
+            if service is None or service in org.services:
+                continue
+            at: tuple[object, ...] = (key, index) if listed else (key,)
+            out.append(
+                finding(
+                    "FB104",
+                    f"unknown service {service!r} in {key} `where`",
+                    runbook.key_location(*at, "where", "service"),
+                )
+            )
     return out
