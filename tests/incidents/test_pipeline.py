@@ -171,3 +171,16 @@ def test_bad_alerts_are_refused_with_the_field_named(store: Store) -> None:
         record_alert(uow, AlertIn(source="generic", dedup_key="k", status="bogus"), T0)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="dedup_key"), store.unit_of_work() as uow:
         record_alert(uow, AlertIn(source="generic", dedup_key=""), T0)
+
+
+def test_record_alerts_appends_a_batch_or_nothing(store: Store, example_workspace: Path) -> None:
+    from firebreak.incidents.intake import record_alerts
+
+    ws = load(example_workspace)
+    with store.unit_of_work() as uow:
+        assert record_alerts(uow, [outage(key=f"b{i}") for i in range(20)], T0) == 20
+    bad = [outage(key="ok"), AlertIn(source="generic", dedup_key="")]
+    with pytest.raises(InputError), store.unit_of_work() as uow:
+        record_alerts(uow, bad, T0)
+    result = process(store, ws, T0)
+    assert result.processed == 20 and result.outcomes == {"opened": 1, "attached": 19}

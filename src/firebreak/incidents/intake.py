@@ -1,4 +1,8 @@
-"""Intake's one call: append an alert to the inbox. The pipeline consumes it on its next tick."""
+"""Intake's calls: append alerts to the inbox. The pipeline consumes them on its next tick.
+
+``record_alert`` appends one; ``record_alerts`` appends a batch in one statement (the HTTP
+service commits the alerts of concurrent requests together, so a burst pays one fsync).
+"""
 
 from __future__ import annotations
 
@@ -6,33 +10,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-
 from firebreak.incidents.model import EVENT_ACTIONS, AlertIn
 from firebreak.store.db import UnitOfWork
-from firebreak.store.tables import Alert
 
 
-def record_alert(uow: UnitOfWork, alert: AlertIn, now: datetime) -> int:
-    """Validate ``alert`` (InputError naming the field) and append it; return the inbox id.
-
-    Nothing else happens here: no dedup, no incident. A sender that got its answer can forget
-    the alert once the caller's unit of work has committed.
-    """
-    return uow.alerts.append(inbox_values(alert, now))
-
-
-def record_alerts(uow: UnitOfWork, alerts: Sequence[AlertIn], now: datetime) -> int:
-    """Validate and append many alerts with one executemany (intake's group commit)."""
-    values = [inbox_values(alert, now) for alert in alerts]
-    if values:
-        uow.session.connection().execute(insert(Alert), values)
-    return len(values)
-
-
-def inbox_values(alert: AlertIn, now: datetime) -> dict[str, Any]:
-    """The inbox row for ``alert``, validated (InputError naming the field)."""
-    alert.check()
+def _values(alert: AlertIn, now: datetime) -> dict[str, Any]:
     return dict(
         source=alert.source,
         integration_id=alert.integration_id,
@@ -45,5 +27,27 @@ def inbox_values(alert: AlertIn, now: datetime) -> dict[str, Any]:
         payload=alert.payload,
         received_at=now,
         starts_at=alert.starts_at,
+        processed_at=None,
+        outcome=None,
+        incident_id=None,
         drill=alert.drill,
     )
+
+
+def record_alert(uow: UnitOfWork, alert: AlertIn, now: datetime) -> int:
+    """Validate ``alert`` (InputError naming the field) and append it; return the inbox id.
+
+    Nothing else happens here: no dedup, no incident. A sender that got its answer can forget
+    the alert once the caller's unit of work has committed.
+    """
+    alert.check()
+    return uow.alerts.append(_values(alert, now))
+
+
+def record_alerts(uow: UnitOfWork, alerts: Sequence[AlertIn], now: datetime) -> int:
+    """Validate every alert first (nothing is written if one is bad), then append them all in
+    one statement; return how many were appended."""
+    for alert in alerts:
+        alert.check()
+    uow.alerts.append_many([_values(alert, now) for alert in alerts])
+    return len(alerts)

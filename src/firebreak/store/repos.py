@@ -47,6 +47,11 @@ class AlertRepo:
         """Insert one inbox row with a Core INSERT … RETURNING (no ORM bookkeeping)."""
         return int(self.session.connection().execute(_INSERT_ALERT, values).scalar_one())
 
+    def append_many(self, rows: list[dict[str, Any]]) -> None:
+        """Insert many inbox rows in one executemany."""
+        if rows:
+            self.session.connection().execute(insert(_ALERTS), rows)
+
     def pending(self, limit: int) -> Sequence[Row[Any]]:
         """Unprocessed alerts (plain rows, not ORM objects), oldest first, locked for this consumer."""
         query = (
