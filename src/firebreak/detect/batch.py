@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from firebreak.detect.engine import TriggerRun
+from firebreak.detect.engine import SeriesIndex, TriggerRun
 from firebreak.detect.events import DetectorAlert, Firing
 from firebreak.detect.plan import DEFAULT_STEP, Plan, compile_plans
 from firebreak.detect.transitions import transitions
@@ -51,7 +51,8 @@ def run_batch(
 ) -> list[Outcome]:
     """Evaluate every trigger over the whole telemetry; ``progress(n)`` after each trigger."""
     plans = compile_plans(runbooks, step)
-    return [evaluate(plan, telemetry, end, progress) for plan in plans]
+    shared: dict[tuple[object, ...], SeriesIndex] = {}
+    return [evaluate(plan, telemetry, end, progress, shared) for plan in plans]
 
 
 def evaluate(
@@ -59,9 +60,12 @@ def evaluate(
     telemetry: Telemetry,
     end: float | None = None,
     progress: Callable[[int], None] | None = None,
+    shared: dict[tuple[object, ...], SeriesIndex] | None = None,
 ) -> Outcome:
+    """One trigger over the whole telemetry (``shared`` series indexes let triggers that select
+    the same events share their grouping and sums)."""
     b0, n = bucket_span(telemetry, plan.step_s, end)
-    run = TriggerRun(plan)
+    run = TriggerRun(plan, shared)
     result = run.advance(telemetry.events, telemetry.status, b0, n)
     alerts, _ = transitions(plan, run.series, result, np.zeros(0, dtype=bool), b0)
     outcome = Outcome(plan, intervals(plan, alerts), alerts)

@@ -63,17 +63,26 @@ class SeriesIndex:
         self.labels = labels
         self.rows: dict[tuple[str, ...], int] = {}
         self.keys: list[tuple[str, ...]] = []
+        self._last: tuple[list[tuple[str, ...]], I64] | None = None
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def assign(self, events: Events) -> I64:
-        """Row number per event (labels absent on an event read as '')."""
+        """Row number per event (labels absent on an event read as '').
+
+        Triggers that share this index (same ``where`` and labels) share the answer too.
+        """
         local, keys = grouping(events, self.labels)
+        if self._last is not None and self._last[0] is keys:
+            return self._last[1]
         mapping = np.array([self._row(k) for k in keys], dtype=np.int64)
         if np.array_equal(mapping, np.arange(mapping.shape[0])):
-            return local
-        return mapping[local] if local.shape[0] else local
+            rows = local
+        else:
+            rows = mapping[local] if local.shape[0] else local
+        self._last = (keys, rows)
+        return rows
 
     def _row(self, labels: tuple[str, ...]) -> int:
         row = self.rows.get(labels)
@@ -158,11 +167,19 @@ def select_status(plan: Plan, status: StatusEvents) -> StatusEvents:
 class TriggerRun:
     """A plan with its series index and carried evaluator state."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, shared: dict[tuple[object, ...], SeriesIndex] | None = None):
         from firebreak.detect.kinds import make_evaluator
 
         self.plan = plan
-        self.series = SeriesIndex(plan.group_labels)
+        key = (
+            plan.signal == "provider_status",
+            repr(sorted(plan.trigger.where.items())),
+            plan.group_labels,
+        )
+        if shared is None:
+            self.series = SeriesIndex(plan.group_labels)
+        else:
+            self.series = shared.setdefault(key, SeriesIndex(plan.group_labels))
         self.evaluator = make_evaluator(plan)
 
     def advance(self, events: Events, status: StatusEvents, b0: int, n_buckets: int) -> Result:

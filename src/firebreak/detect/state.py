@@ -32,11 +32,20 @@ class History:
     def __init__(self, length: int, fill: Any, dtype: Any, tail: tuple[int, ...] = ()) -> None:
         self.length = max(int(length), 1)
         self.fill = fill
-        self.ring: Arr = np.full((0, self.length, *tail), fill, dtype=dtype)
+        self.store: Arr = np.full((0, self.length, *tail), fill, dtype=dtype)
+        self.n = 0
         self.head = 0
 
+    @property
+    def ring(self) -> Arr:
+        """The rows in use (the store keeps spare rows so new series rarely reallocate)."""
+        return self.store[: self.n]
+
     def grow(self, n_series: int) -> None:
-        self.ring = grow(self.ring, n_series, self.fill)
+        if n_series > self.store.shape[0]:
+            capacity = max(n_series, 2 * self.store.shape[0], 8)
+            self.store = grow(self.store, capacity, self.fill)
+        self.n = max(self.n, n_series)
 
     def ordered(self) -> Arr:
         return np.concatenate([self.ring[:, self.head :], self.ring[:, : self.head]], axis=1)
@@ -53,6 +62,9 @@ class History:
         virtual = self.length + np.arange(n_cols)[:, None] - lags[None, :]
         from_ring = virtual < self.length
         ring_pos = (self.head + np.clip(virtual, 0, self.length - 1)) % self.length
+        if bool(from_ring.all()) and int(virtual.min(initial=0)) >= 0:
+            found: Arr = self.ring[:, ring_pos]  # a tick: every lag lies in the history
+            return found
         new_pos = np.clip(virtual - self.length, 0, max(n_cols - 1, 0))
         old = self.ring[:, ring_pos]
         new = x[:, new_pos] if n_cols else old
@@ -67,7 +79,7 @@ class History:
         self.grow(x.shape[0])
         n_cols = x.shape[1]
         if n_cols >= self.length:
-            self.ring = np.array(x[:, -self.length :], dtype=self.ring.dtype)
+            self.store[: self.n] = x[:, -self.length :]
             self.head = 0
             return
         pos = (self.head + np.arange(n_cols)) % self.length

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from firebreak.detect.engine import TriggerRun
+from firebreak.detect.engine import SeriesIndex, TriggerRun
 from firebreak.detect.events import DetectorAlert
 from firebreak.detect.plan import DEFAULT_STEP, compile_plans
 from firebreak.detect.transitions import transitions
@@ -30,7 +30,8 @@ class StreamingDetector:
     def __init__(self, source: Any, step: timedelta = DEFAULT_STEP) -> None:
         runbooks: Iterable[Runbook] = getattr(source, "runbooks", source)
         self.step_s = step.total_seconds()
-        self.runs = [TriggerRun(plan) for plan in compile_plans(runbooks, step)]
+        shared: dict[tuple[object, ...], SeriesIndex] = {}
+        self.runs = [TriggerRun(plan, shared) for plan in compile_plans(runbooks, step)]
         self.state: list[B] = [np.zeros(0, dtype=bool) for _ in self.runs]
         self.events: list[Events] = []
         self.status: list[tuple[float, str, float]] = []

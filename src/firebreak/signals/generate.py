@@ -149,8 +149,9 @@ class TrafficGenerator:
     def _block(self, block: int, index: int, profile: ServiceProfile) -> Events:
         key = (block, index)
         if key not in self._cache:
-            if len(self._cache) > 64:
-                self._cache.clear()
+            if len(self._cache) > 4 * len(self.services) + 8:  # keep the recent hours
+                for old in sorted(self._cache)[: len(self._cache) // 2]:
+                    del self._cache[old]
             from firebreak.signals import traffic
 
             rng = np.random.default_rng([self.seed, block + 10**7, index])
