@@ -55,6 +55,8 @@ def test_pages_acknowledgement_steps_and_resolution_happen_on_time(played: Drill
         first = [p for p in pages if p.level == 0 and p.status == "sent"]
         assert first and all(p.sent_at == opened for p in first)
         assert not [p for p in pages if p.level == 1 and p.status == "sent"]  # acked in time
+    sent = played.channel.records()
+    assert sent and all(p["drill"] and p["text"].startswith("DRILL ") for p in sent)
     entries = timeline(played, incident.id)
     ack = next(e for e in entries if e.kind == "acknowledge")
     assert ack.at == opened + timedelta(minutes=3)

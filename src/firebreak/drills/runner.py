@@ -120,11 +120,15 @@ class DrillRun:
 
     def _events(self, alerts: list[DetectorAlert], limit: datetime) -> None:
         """Handle alerts and everything due up to ``limit``, each at its own instant, in order."""
+        handled: datetime | None = None
         while True:
             candidates = [x for x in (self._next_due(), alerts[0].at if alerts else None) if x]
             if not candidates or min(candidates) > limit:
                 return
             at = max(min(candidates), self.clock.now())
+            if at == handled and not (alerts and alerts[0].at <= at):
+                return  # nothing more can happen at this instant; the rest waits for the next piece
+            handled = at
             self.clock.set(at)
             arrived = [a for a in alerts if a.at <= at]
             alerts = alerts[len(arrived) :]
