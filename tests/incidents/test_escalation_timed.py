@@ -117,3 +117,19 @@ def test_drill_pages_say_drill(store: Store, example_workspace: Path, tmp_path: 
     texts = [r["text"] for r in channel.records()]
     assert texts and all(t.startswith("DRILL ") for t in texts)
     assert all(r["drill"] for r in channel.records())
+
+
+def test_next_wakeup_names_the_next_timer_or_page(
+    store: Store, example_workspace: Path, tmp_path: Path
+) -> None:
+    from firebreak.incidents.escalation import next_wakeup
+
+    ws = load(example_workspace)
+    channel = RecordingChannel(tmp_path / "pages.jsonl")
+    assert next_wakeup(store) is None
+    push(store, outage(), T0)
+    tick(store, ws, T0, channel)
+    primary = oncall.resolve(ws.org, "schedule:ml-platform-primary", T0)[0]
+    delays = [c.delay for c in ws.org.people[primary].contacts if c.delay]
+    expected = T0 + min([timedelta(minutes=5), *delays])
+    assert next_wakeup(store) == expected

@@ -224,6 +224,7 @@ def run_due(
 
 
 def next_wakeup(store: Store) -> datetime | None:
-    """When the next timer or page is due (for a loop that sleeps until then)."""
+    """When the next timer or pending page is due (for a loop that sleeps until then)."""
     with store.unit_of_work(readonly=True) as uow:
-        return uow.timers.next_due()
+        times = [uow.timers.next_due(), uow.notifications.next_due()]
+    return min((t for t in times if t is not None), default=None)

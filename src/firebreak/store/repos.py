@@ -254,6 +254,15 @@ class NotificationRepo:
         query = select(Notification.id).where(Notification.idempotency_key == key)
         return self.session.scalars(query).first() is not None
 
+    def next_due(self) -> datetime | None:
+        query = (
+            select(Notification.next_attempt_at)
+            .where(Notification.status == "pending")
+            .order_by(Notification.next_attempt_at)
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
     def keys_for_timers(self, timer_ids: Collection[int]) -> set[str]:
         if not timer_ids:
             return set()
