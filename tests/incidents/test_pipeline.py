@@ -184,3 +184,28 @@ def test_record_alerts_appends_a_batch_or_nothing(store: Store, example_workspac
         record_alerts(uow, bad, T0)
     result = process(store, ws, T0)
     assert result.processed == 20 and result.outcomes == {"opened": 1, "attached": 19}
+
+
+def test_an_alert_nobody_planned_for_still_opens_and_says_what_is_missing(
+    store: Store, example_workspace: Path
+) -> None:
+    ws = load(example_workspace)
+    push(
+        store,
+        AlertIn(
+            source="alertmanager",
+            dedup_key="am-1",
+            summary="DiskFull",
+            labels={"alertname": "DiskFull", "service": "billing"},
+            severity="warning",
+        ),
+        T0,
+    )
+    process(store, ws, T0)
+    with store.unit_of_work() as uow:
+        incident = uow.incidents.list()[0]
+        kinds = [e.kind for e in uow.incidents.timeline(incident.id)]
+        timers = uow.timers.for_incident(incident.id)
+    assert incident.severity == "sev3" and incident.runbook_id is None
+    assert "no_runbook" in kinds and "no_escalation" in kinds
+    assert timers == []
