@@ -18,7 +18,7 @@ from pathlib import Path
 
 from firebreak.examples import write_example
 from firebreak.incidents.escalation import run_due
-from firebreak.incidents.intake import record_alert
+from firebreak.incidents.intake import record_alert, record_alerts
 from firebreak.incidents.model import AlertIn
 from firebreak.incidents.pipeline import process_pending
 from firebreak.notify.channels import Message, SendResult
@@ -67,10 +67,9 @@ def throughput(count: int) -> None:
         store, workspace = setup(Path(tmp))
         alerts = alert_stream(count, random.Random(7))
         start = time.perf_counter()
-        for i in range(0, count, 100):  # intake batches commits across requests
+        for i in range(0, count, 100):  # intake commits concurrent requests' alerts together
             with store.unit_of_work() as uow:
-                for alert in alerts[i : i + 100]:
-                    record_alert(uow, alert, T0 + timedelta(milliseconds=i))
+                record_alerts(uow, alerts[i : i + 100], T0 + timedelta(milliseconds=i))
         recorded = time.perf_counter()
         processed = 0
         while processed < count:

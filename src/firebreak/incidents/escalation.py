@@ -22,7 +22,7 @@ from firebreak.notify.channels import Channels
 from firebreak.notify.redact import address_hash, redact_address
 from firebreak.notify.sendlog import deliver_pending
 from firebreak.org import oncall
-from firebreak.org.model import EscalationPolicy
+from firebreak.org.model import Contact, EscalationPolicy
 from firebreak.store.db import Store, UnitOfWork
 from firebreak.store.tables import Incident, Notification, Timer
 from firebreak.workspace import Workspace
@@ -75,6 +75,41 @@ class Batch:
         return cls(incidents, roles, keys)
 
 
+def send_log_row(
+    incident: Incident,
+    timer: Timer,
+    person_id: str,
+    index: int,
+    contact: Contact,
+    role: str | None,
+    now: datetime,
+) -> Notification:
+    """The pending send-log row for one contact; the address itself is not stored."""
+    return Notification(
+        idempotency_key=f"i{incident.id}-t{timer.id}-l{timer.level}-{person_id}-c{index}",
+        incident_id=incident.id,
+        timer_id=timer.id,
+        level=timer.level,
+        channel=contact.type,
+        person_id=person_id,
+        contact_index=index,
+        contact_type=contact.type,
+        address_redacted=redact_address(contact.type, contact.address),
+        address_hash=address_hash(contact.address),
+        message={
+            "title": incident.title,
+            "severity": incident.severity,
+            "role": role,
+            "text": page_text(incident, timer.level, role),
+            "drill": incident.drill,
+        },
+        status="pending",
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now + (contact.delay or timedelta(0)),
+    )
+
+
 def page_person(
     uow: UnitOfWork,
     workspace: Workspace,
@@ -98,40 +133,14 @@ def page_person(
         )
         return 0
     role = batch.roles.get(incident.id, {}).get(person_id)
-    text = page_text(incident, timer.level, role)
     queued = []
     for index, contact in enumerate(person.contacts):
-        key = f"i{incident.id}-t{timer.id}-l{timer.level}-{person_id}-c{index}"
-        if key in batch.keys:
+        row = send_log_row(incident, timer, person_id, index, contact, role, now)
+        if row.idempotency_key in batch.keys:
             continue
-        batch.keys.add(key)
-        redacted = redact_address(contact.type, contact.address)
-        uow.notifications.add(
-            Notification(
-                idempotency_key=key,
-                incident_id=incident.id,
-                timer_id=timer.id,
-                level=timer.level,
-                channel=contact.type,
-                person_id=person_id,
-                contact_index=index,
-                contact_type=contact.type,
-                address_redacted=redacted,
-                address_hash=address_hash(contact.address),
-                message={
-                    "title": incident.title,
-                    "severity": incident.severity,
-                    "role": role,
-                    "text": text,
-                    "drill": incident.drill,
-                },
-                status="pending",
-                attempts=0,
-                next_attempt_at=now + (contact.delay or timedelta(0)),
-                created_at=now,
-            )
-        )
-        queued.append(f"{contact.type} {redacted}")
+        batch.keys.add(row.idempotency_key)
+        uow.notifications.add(row)
+        queued.append(f"{contact.type} {row.address_redacted}")
     uow.incidents.add_timeline(
         incident.id,
         now,
