@@ -27,6 +27,7 @@ PLACEHOLDER = re.compile(
 # Signals that are a state read as it is (a status page), not an aggregate over a window.
 STATE_SIGNALS = frozenset({"provider_status"})
 _UPPER_ONLY = frozenset({"TODO", "TBD", "FIXME", "XXX"})
+_HINTS = ("todo", "tbd", "fixme", "xxx", "insert")
 
 
 def lint_runbook(runbook: Runbook, settings: Settings, today: date) -> list[Finding]:
@@ -148,7 +149,7 @@ def _placeholders(runbook: Runbook) -> list[Finding]:
     """FB203 for placeholder text in the body and in front matter values."""
     out = []
     body = runbook.body
-    if PLACEHOLDER.search(body):
+    if _may_hold_placeholder(body):
         offset = runbook.body_line - 1
         starts = [0, *(m.end() for m in re.finditer("\n", body))]
         for match in _matches(body):
@@ -156,11 +157,21 @@ def _placeholders(runbook: Runbook) -> list[Finding]:
             col = match.start() - starts[line - 1] + 1
             out.append(_placeholder(match.group(0), runbook.location(line + offset, col)))
     if isinstance(runbook.front_matter, YMap):
-        for text, (line, col) in _strings(runbook.front_matter):
+        values: list[tuple[str, tuple[int, int]]] = []
+        _strings(runbook.front_matter, values)
+        if not _may_hold_placeholder("\n".join(text for text, _ in values)):
+            return out
+        for text, (line, col) in values:
             for match in _matches(text):
                 out.append(_placeholder(match.group(0), runbook.location(line, col)))
                 break
     return out
+
+
+def _may_hold_placeholder(text: str) -> bool:
+    """A cheap test that lets most texts skip the placeholder pattern."""
+    low = text.lower()
+    return any(word in low for word in _HINTS)
 
 
 def _matches(text: str) -> Iterator[re.Match[str]]:
@@ -178,19 +189,21 @@ def _placeholder(text: str, where: Location) -> Finding:
     )
 
 
-def _strings(node: Any) -> Iterator[tuple[str, tuple[int, int]]]:
+def _strings(node: Any, out: list[tuple[str, tuple[int, int]]]) -> None:
+    """Append every string value under ``node`` with its position."""
     if isinstance(node, YMap):
+        positions = node.value_pos
         for key, value in node.items():
             if isinstance(value, str):
-                yield value, node.value_pos.get(key, node.pos)
-            else:
-                yield from _strings(value)
+                out.append((value, positions.get(key, node.pos)))
+            elif isinstance(value, YMap | YList):
+                _strings(value, out)
     elif isinstance(node, YList):
         for index, value in enumerate(node):
             if isinstance(value, str):
-                yield value, node.item_pos[index]
-            else:
-                yield from _strings(value)
+                out.append((value, node.item_pos[index]))
+            elif isinstance(value, YMap | YList):
+                _strings(value, out)
 
 
 def _no_steps(runbook: Runbook) -> list[Finding]:
