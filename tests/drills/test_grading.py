@@ -197,3 +197,13 @@ def test_fault_incident_is_the_one_open_when_the_fault_began() -> None:
     record.incidents[0].opened_at = at(10)
     found = fault_incident(record)
     assert found is not None and found.id == 1
+
+
+def test_noise_elsewhere_after_the_fault_is_not_detection() -> None:
+    record = good_record()
+    record.alerts = [
+        AlertSeen(at(121), "cost-rb", "cost_usd_rate spend forecast", "cost_usd_rate", 2)
+    ]
+    passed, reason = verdicts(record)["detect_within"]
+    assert not passed
+    assert reason.startswith("never detected: the trigger(s) on error_ratio did not fire")

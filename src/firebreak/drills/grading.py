@@ -49,7 +49,7 @@ def fault_incident(record: DrillRecord, expected: str | None = None) -> Incident
         matching = [i for i in candidates if i.runbook == expected]
         if matching:
             return matching[0]
-    alert = record.first_alert_after(record.fault_start)
+    alert = record.first_alert_after(record.fault_start, expected)
     if alert is not None and alert.incident_id is not None:
         found = record.incident(alert.incident_id)
         if found is not None:
@@ -121,12 +121,15 @@ def _why_undetected(expected: str | None, record: DrillRecord) -> str:
     if not any(watched.values()):
         return f"no runbook has a trigger on {' or '.join(moved)} (the signals this fault moves)"
     names = sorted({s for signals in watched.values() for s in signals})
-    return f"the trigger(s) on {', '.join(names)} did not fire: the fault was not strong enough for their threshold"
+    return (
+        f"the trigger(s) on {', '.join(names)} did not fire during the fault "
+        "(threshold, window or min_requests not reached)"
+    )
 
 
 def detect_within(limit: timedelta, expected: str | None, record: DrillRecord) -> ObjectiveResult:
     name = "detect_within"
-    alert = record.first_alert_after(record.fault_start)
+    alert = record.first_alert_after(record.fault_start, expected)
     if alert is None:
         return ObjectiveResult(name, False, "never detected: " + _why_undetected(expected, record))
     delay = record.since_fault(alert.at)

@@ -117,8 +117,16 @@ class DrillRecord:
     def incident(self, incident_id: int | None) -> IncidentSeen | None:
         return next((i for i in self.incidents if i.id == incident_id), None)
 
-    def first_alert_after(self, at: datetime) -> AlertSeen | None:
-        after = [a for a in self.alerts if a.at >= at]
+    def first_alert_after(self, at: datetime, expected: str | None = None) -> AlertSeen | None:
+        """The first alert at or after ``at`` that concerns the fault: from the expected
+        runbook or on a signal the fault moves (noise elsewhere does not count as detection)."""
+        moved = set(self.moved_signals())
+        after = [
+            a
+            for a in self.alerts
+            if a.at >= at
+            and (a.signal in moved or (expected is not None and a.runbook == expected))
+        ]
         return min(after, key=lambda a: a.at) if after else None
 
     def since_fault(self, at: datetime) -> timedelta:

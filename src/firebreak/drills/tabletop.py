@@ -230,5 +230,6 @@ def walk(
         holder = roles.get(step.role or "") or "you"
         ask_step(step, holder, ask, say, answers)
         answers.step_s[step.key] = monotonic() - started
+        say(f"  {step.key} {answers.steps[step.key]} after {fmt(answers.step_s[step.key])}")
     answers.total_s = monotonic() - begin
     return grade_tabletop(scenario, runbook, roles, answers), answers, runbook
