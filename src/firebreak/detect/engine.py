@@ -14,7 +14,7 @@ import numpy as np
 
 from firebreak.detect.plan import Plan
 from firebreak.signals.schema import F64, I64, B, Events, StatusEvents
-from firebreak.signals.windows import aggregate
+from firebreak.signals.windows import aggregate, bucket_key
 
 
 def present_none() -> I64:
@@ -29,6 +29,11 @@ def grouping(events: Events, labels: tuple[str, ...]) -> tuple[I64, list[tuple[s
         return found
     cats = [events.labels[k] for k in labels]
     n = len(events)
+    if len(cats) == 1 and n and int(cats[0].codes.min()) == int(cats[0].codes.max()):
+        code = int(cats[0].codes[0])  # one value throughout (a `where` on the same label)
+        found = (np.zeros(n, dtype=np.int64), [(cats[0].levels[code] if code >= 0 else "",)])
+        events.cache[cache_key] = found
+        return found
     key = np.zeros(n, dtype=np.int64)
     sizes = [len(c.levels) + 1 for c in cats]
     for cat, size in zip(cats, sizes, strict=True):
@@ -120,8 +125,18 @@ class Chunk:
         tag = f"stats:{self.tag}:{self.n_series}:{self.b0}:{self.n_buckets}:"
         missing = tuple(n for n in names if tag + n not in self.events.cache)
         if missing:
+            if tag + "key" not in self.events.cache:
+                self.events.cache[tag + "key"] = bucket_key(
+                    self.rows, self.buckets, self.n_series, self.n_buckets
+                )
             found = aggregate(
-                self.events, self.rows, self.buckets, self.n_series, self.n_buckets, missing
+                self.events,
+                self.rows,
+                self.buckets,
+                self.n_series,
+                self.n_buckets,
+                missing,
+                self.events.cache[tag + "key"],
             )
             for name, value in found.items():
                 self.events.cache[tag + name] = value

@@ -58,6 +58,7 @@ class SessionWindow:
         self.width = plan.window_steps
         self.carry = Triples.empty()
         self.names: dict[int, str] = {}
+        self._chunk_names: tuple[I64, list[str]] = (np.zeros(0, dtype=np.int64), [])
 
     def triples(self, chunk: Chunk) -> Triples:
         """This chunk's (series, session, bucket) counts joined to the carried ones."""
@@ -73,9 +74,7 @@ class SessionWindow:
         rest, codes = np.divmod(uniq, n_levels)
         buckets, rows = np.divmod(rest, n_rows)
         hashes = np.array([hash(v) for v in cat.levels] + [0], dtype=np.int64)
-        used = np.unique(codes)
-        for code in used.tolist():
-            self.names.setdefault(int(hashes[code]), cat.levels[code])
+        self._chunk_names = (hashes[:-1], cat.levels)
         fresh = Triples(rows, hashes[codes], buckets + chunk.b0, counts, sums.astype(np.int64))
         return self.carry.join(fresh)
 
@@ -102,6 +101,12 @@ class SessionWindow:
             np.add.at(target, (which, first), weights)
             np.add.at(target, (which, stop), -weights)
         cands = [(int(uniq[0, c]), int(uniq[1, c])) for c in chosen.tolist()]
+        hashes, levels = self._chunk_names
+        for _row, key in cands:  # remember the names of the sessions we follow
+            if key not in self.names:
+                found = np.flatnonzero(hashes == key)
+                if found.size:
+                    self.names[key] = levels[int(found[0])]
         return cands, np.cumsum(steps, axis=1)[:, :n_cols], np.cumsum(cost, axis=1)[:, :n_cols]
 
     def keep(self, trip: Triples, chunk: Chunk) -> None:

@@ -90,26 +90,73 @@ def _compute_weights(events: Events, stat: str) -> npt.NDArray[np.float64] | Non
     raise KeyError(stat)
 
 
+FLAG_STATS = frozenset({"err", "timeout", "throttle", "ref_n", "ref", "q_n", "tok_n"})
+
+
+def _flag(events: Events, stat: str) -> npt.NDArray[np.bool_]:
+    """Rows counted by a 0/1 statistic (cached on the events)."""
+    key = f"flag:{stat}"
+    if key not in events.cache:
+        nums = events.numbers
+        if stat == "err":
+            flag = events.error
+        elif stat == "timeout":
+            flag = events.error_kind(TIMEOUT_TYPES)
+        elif stat == "throttle":
+            flag = events.error_kind(THROTTLE_TYPES)
+        elif stat == "ref_n":
+            flag = ~np.isnan(events.refusal)
+        elif stat == "ref":
+            flag = events.refusal == 1.0
+        elif stat == "q_n":
+            flag = ~np.isnan(nums["quality"])
+        else:
+            flag = ~(np.isnan(nums["input_tokens"]) & np.isnan(nums["output_tokens"]))
+        events.cache[key] = flag
+    found: npt.NDArray[np.bool_] = events.cache[key]
+    return found
+
+
+def bucket_key(rows: I64, buckets: I64, n_series: int, n_buckets: int) -> I64:
+    """``row * n_buckets + bucket`` per event; events outside the chunk get the spare slot."""
+    size = n_series * n_buckets
+    key = rows * n_buckets + buckets
+    if key.shape[0] and (rows.min() < 0 or buckets.min() < 0 or buckets.max() >= n_buckets):
+        keep = (rows >= 0) & (buckets >= 0) & (buckets < n_buckets)
+        key = np.where(keep, key, size)
+    return key
+
+
 def aggregate(
-    events: Events, rows: I64, buckets: I64, n_series: int, n_buckets: int, stats: tuple[str, ...]
+    events: Events,
+    rows: I64,
+    buckets: I64,
+    n_series: int,
+    n_buckets: int,
+    stats: tuple[str, ...],
+    key: I64 | None = None,
 ) -> dict[str, I64]:
     """Per (series, bucket) integer sums of each statistic; histograms get a third axis.
 
     Rows of -1 (events the trigger does not select) and buckets outside the chunk are left out.
     """
     size = n_series * n_buckets
-    key = rows * n_buckets + buckets
-    if key.shape[0] and (rows.min() < 0 or buckets.min() < 0 or buckets.max() >= n_buckets):
-        keep = (rows >= 0) & (buckets >= 0) & (buckets < n_buckets)
-        key = np.where(keep, key, size)
+    if key is None:
+        key = bucket_key(rows, buckets, n_series, n_buckets)
     out: dict[str, I64] = {}
     for stat in stats:
         if stat in HIST_STATS:
             bins = LATENCY_MIDDLES.shape[0]
             out[stat] = _histogram(events, stat, key, size).reshape(n_series, n_buckets, bins)
             continue
-        sums = np.bincount(key, weights=_weights(events, stat), minlength=size + 1)[:size]
-        out[stat] = np.rint(sums).astype(np.int64).reshape(n_series, n_buckets)
+        if stat == "n":
+            sums = np.bincount(key, minlength=size + 1)[:size]
+        elif stat in FLAG_STATS:
+            sums = np.bincount(key[_flag(events, stat)], minlength=size + 1)[:size]
+        else:
+            sums = np.bincount(key, weights=_weights(events, stat), minlength=size + 1)[:size]
+            sums = np.rint(sums)
+        out[stat] = sums.astype(np.int64).reshape(n_series, n_buckets)
     return out
 
 
