@@ -144,3 +144,18 @@ def test_console_channel_and_live_mapping(capsys: pytest.CaptureFixture[str]) ->
     live = live_channels({"sms": ChannelSection(url="console")})
     assert isinstance(live["sms"], ConsoleChannel)
     assert isinstance(live["webhook"], WebhookChannel)
+
+
+def test_apprise_failure_retries_and_prints_no_secret(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"json://127.0.0.1:{port}/hook/secret-token-123"
+    result = AppriseChannel().send(_message("apprise", url))
+    assert not result.ok and result.retry
+    out, err = capfd.readouterr()
+    assert "secret-token-123" not in out + err + caplog.text + (result.error or "")

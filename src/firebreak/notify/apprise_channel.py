@@ -15,6 +15,7 @@ are redacted by the send log before they are stored.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import warnings
@@ -54,6 +55,9 @@ class AppriseChannel:
 
     def __init__(self, channels: Mapping[str, ChannelSection] | None = None) -> None:
         self.channels = dict(channels or {})
+        # Apprise's own log lines may quote a notification URL (and the token inside it):
+        # firebreak reports failures itself, redacted, so keep Apprise quiet.
+        logging.getLogger("apprise").setLevel(logging.CRITICAL)
 
     def send(self, message: Message) -> SendResult:
         with warnings.catch_warnings():  # apprise's plugins import the deprecated imghdr module
