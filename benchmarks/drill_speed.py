@@ -36,6 +36,7 @@ def per_drill(root: Path) -> list[tuple[str, float, bool]]:
     from firebreak.clock import SystemClock
     from firebreak.drills.catalog import load_catalog
     from firebreak.drills.runner import run_drill
+    from firebreak.durations import format_duration
     from firebreak.workspace import require
 
     workspace = require(root)
@@ -43,7 +44,8 @@ def per_drill(root: Path) -> list[tuple[str, float, bool]]:
     out = []
     for name, entry in sorted(load_catalog(workspace).items()):
         result = run_drill(entry, workspace, clock.now(), clock)
-        out.append((f"{name} ({entry.scenario.duration})", result.wall_s, result.passed))
+        span = format_duration(entry.scenario.duration)
+        out.append((f"{name} ({span} on the drill clock)", result.wall_s, result.passed))
     return out
 
 

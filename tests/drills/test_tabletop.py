@@ -38,11 +38,11 @@ def test_tabletop_walks_pages_and_steps_and_records_the_result(example_workspace
         example_workspace,
     )
     assert proc.returncode == 1, proc.stderr
-    out = proc.stdout
-    assert "[DRILL] Chat API inference outage -> " in out
-    assert "Step mitigation.1 (operations:" in out
-    assert "Expect: error_ratio below 1% within 5 minutes." in out
-    report = json.loads(out[out.index("{\n") :])
+    talk = proc.stderr  # with --format json the conversation goes to standard error
+    assert "[DRILL] Chat API inference outage -> " in talk
+    assert "Step mitigation.1 (operations:" in talk
+    assert "Expect: error_ratio below 1% within 5 minutes." in talk
+    report = json.loads(proc.stdout)
     verdicts = {o["name"]: o for o in report["drills"][0]["objectives"]}
     assert verdicts["steps_done"] == {
         "name": "steps_done",

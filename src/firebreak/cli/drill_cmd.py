@@ -128,7 +128,7 @@ def _run(
 ) -> list[DrillResult]:
     live_url, key, token, wait = live_args
     if tabletop:
-        results = [_tabletop(entries[0], ws, person)]
+        results = [_tabletop(entries[0], ws, person, to_stderr=fmt == "json")]
     elif live_url:
         results = [_live(entries[0], ws, live_url, key, token, wait)]
     else:
@@ -149,7 +149,8 @@ def _simulate(entries: Sequence[Entry], ws: Workspace, fmt: str) -> list[DrillRe
     return results
 
 
-def _tabletop(entry: Entry, ws: Workspace, person: str | None) -> DrillResult:
+def _tabletop(entry: Entry, ws: Workspace, person: str | None, *, to_stderr: bool) -> DrillResult:
+    """Walk through one drill; with JSON output the conversation goes to standard error."""
     from firebreak.clock import SystemClock
     from firebreak.drills.catalog import team_of
     from firebreak.drills.results import DrillResult
@@ -161,13 +162,16 @@ def _tabletop(entry: Entry, ws: Workspace, person: str | None) -> DrillResult:
 
     def ask(prompt: str) -> str:
         try:
-            return str(click.prompt(prompt, default="", show_default=False))
+            return str(click.prompt(prompt, default="", show_default=False, err=to_stderr))
         except click.exceptions.Abort:
             raise InputError(
                 "the tabletop ended before every question was answered; nothing was recorded"
             ) from None
 
-    objectives, answers, runbook = walk(entry.scenario, ws, at, (ask, click.echo, clock.monotonic))
+    def say(text: str) -> None:
+        click.echo(text, err=to_stderr)
+
+    objectives, answers, runbook = walk(entry.scenario, ws, at, (ask, say, clock.monotonic))
     return DrillResult(
         name=entry.name,
         scenario=entry.scenario.scenario,
