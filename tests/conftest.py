@@ -33,7 +33,7 @@ def _pg_admin_url() -> str:
     return os.environ.get("FIREBREAK_TEST_PG", PG_ADMIN_URL)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database URL, once per backend."""
     if request.param == "sqlite":
