@@ -53,9 +53,10 @@ class AlertRepo:
             self.session.connection().execute(insert(_ALERTS), rows)
 
     def pending(self, limit: int) -> Sequence[Row[Any]]:
-        """Unprocessed alerts (plain rows, not ORM objects), oldest first, locked for this consumer."""
+        """Unprocessed alerts (plain rows without the payload), oldest first, locked for us."""
+        columns = [c for c in _ALERTS.c if c.name != "payload"]  # the pipeline never reads it
         query = (
-            select(_ALERTS)
+            select(*columns)
             .where(_ALERTS.c.processed_at.is_(None))
             .order_by(_ALERTS.c.id)
             .limit(limit)
