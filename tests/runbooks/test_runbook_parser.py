@@ -78,6 +78,14 @@ def test_section_variants(heading: str, section: str) -> None:
     assert section in runbook.sections  # type: ignore[attr-defined]
 
 
+def test_level_3_headings_inside_a_section_are_subsections() -> None:
+    text = (
+        "# T\n\n## Diagnosis\n### Steps\n1. Look. *(ops)*\n\n## Runbook\n### Fix\n1. Do. *(ops)*\n"
+    )
+    runbook, _ = parse(text)
+    assert [s.key for s in runbook.steps] == ["diagnosis.1", "mitigation.1"]  # type: ignore[attr-defined]
+
+
 def test_numbered_items_outside_step_sections_are_not_steps() -> None:
     runbook, _ = parse("# T\n\n## Meaning\n1. a\n2. b\n\n## Mitigation\n- bullet\n")
     assert runbook.steps == []  # type: ignore[attr-defined]

@@ -118,7 +118,8 @@ def parse_body(body: str, offset: int, runbook: Runbook) -> None:
             if tok.tag == "h1" and runbook.title_line == 0:
                 runbook.title_line = line
                 runbook.title = runbook.title or text.strip() or None
-            elif tok.tag in ("h2", "h3"):
+            elif tok.tag == "h2" or (tok.tag == "h3" and current is None):
+                # A level-3 heading inside a known section is a subsection of it.
                 name = section_name(text)
                 if name is not None or tok.tag == "h2":
                     current = name
