@@ -12,11 +12,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePath
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from firebreak.errors import Location
 from firebreak.lint.findings import RULES, SEVERITY_RANK, Finding, finding
 from firebreak.settings import Settings
+
+if TYPE_CHECKING:
+    from firebreak.workspace import Workspace
 
 WORKSPACE_MARKERS = ("firebreak.toml", "org", "runbooks")
 
@@ -147,7 +150,8 @@ def _lint_workspace(root: Path, given: str | None, today: date, report: LintRepo
     report.workspaces += 1
 
 
-def _readable_files(root: Path, workspace: Any, found: list[Finding]) -> int:
+def _readable_files(root: Path, workspace: Workspace, found: list[Finding]) -> int:
+    """Files of the workspace that could be read: runbooks, org files and firebreak.toml."""
     unreadable = {f.path for f in found if f.code == "FB100"}
     org_files = [
         p for p in (root / "org").glob("*.y*ml") if str(p.relative_to(root)) not in unreadable
@@ -184,13 +188,16 @@ def _lint_loose(
     ]
     if report.parallel:
         batch.prime(list(zip(files, shown, strict=True)))
-    for path, display in zip(files, shown, strict=True):
-        runbook, problems = parse_runbook(path, display)
-        report.findings.extend(problems)
-        if runbook is None:
-            continue
-        report.files += 1
-        report.findings.extend(lint_runbook(runbook, settings, today))
+    try:
+        for path, display in zip(files, shown, strict=True):
+            runbook, problems = parse_runbook(path, display)
+            report.findings.extend(problems)
+            if runbook is None:
+                continue
+            report.files += 1
+            report.findings.extend(lint_runbook(runbook, settings, today))
+    finally:
+        batch.clear()
 
 
 def optional_module(name: str) -> ModuleType | None:
