@@ -44,6 +44,7 @@ def test_a_minimal_scenario_loads_with_defaults() -> None:
         (GOOD.replace("service: chat-api\n", ""), 1, 1, "missing required key 'service'"),
         ("name: [unclosed\n", 2, 1, "invalid YAML"),
         ("- just\n- a list\n", 1, 1, "expected a mapping"),
+        (GOOD.replace("duration: 2h", "duration: 30d"), 4, 1, "a drill runs at most 7d, got 30d"),
     ],
 )
 def test_bad_scenarios_name_file_line_and_column(
@@ -120,3 +121,13 @@ def test_builtins_that_do_not_fit_the_workspace_are_left_out(example_workspace: 
     assert catalog.unfit["agent-prompt-bloat"] == "unknown runbook 'agent-cost-spike'"
     with pytest.raises(InputError, match="does not fit this workspace: unknown runbook"):
         select(catalog, ["agent-runaway-loop"])
+
+
+def test_a_provider_the_traffic_cannot_simulate_is_refused(example_workspace: Path) -> None:
+    (example_workspace / "drills" / "mine.yaml").write_text(
+        GOOD.replace("my-drill", "mine").replace(
+            "{kind: outage,", "{kind: outage, provider: cohere,"
+        )
+    )
+    with pytest.raises(ScenarioError, match="'cohere' is not one of them"):
+        load_catalog(require(example_workspace))

@@ -137,6 +137,17 @@ def _fault_problems(org: Org, default: str, fault: FaultSpec) -> list[tuple[str,
         callers = [org.services[name]]
     else:
         return [("service", f"unknown service {name!r}")] if fault.service is not None else []
+    from firebreak.signals.generate import PROVIDERS
+
+    if fault.provider and fault.provider not in PROVIDERS:
+        simulated = ", ".join(PROVIDERS)
+        return [
+            (
+                "provider",
+                f"drill traffic simulates the providers {simulated}; "
+                f"{fault.provider!r} is not one of them",
+            )
+        ]
     if fault.provider and not any(fault.provider in s.providers for s in callers):
         called = ", ".join(sorted({p for s in callers for p in s.providers})) or "none"
         return [

@@ -11,9 +11,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from firebreak.durations import parse_duration
+from firebreak.durations import format_duration, parse_duration
 from firebreak.errors import InputError, Location
 from firebreak.yamlsrc import YMap, loads, locate, read_text
 
@@ -24,14 +32,8 @@ FaultKind = Literal[
 ]
 ErrorType = Literal["429", "529", "timeout"]
 Shape = Literal["abrupt", "gradual"]
-OBJECTIVE_NAMES = (
-    "quiet_period",
-    "detect_within",
-    "runbook",
-    "roles_filled",
-    "ack_within",
-    "resolved_within",
-)
+MAX_DURATION = timedelta(days=7)
+MAX_WARMUP = timedelta(days=1)
 
 
 class _Strict(BaseModel):
@@ -114,6 +116,24 @@ class Scenario(_Strict):
     faults: list[FaultSpec] = Field(min_length=1)
     responders: Responders = Responders()
     objectives: Objectives
+
+    @field_validator("duration")
+    @classmethod
+    def _duration_cap(cls, value: timedelta) -> timedelta:
+        if value > MAX_DURATION:
+            raise ValueError(
+                f"a drill runs at most {format_duration(MAX_DURATION)}, got {format_duration(value)}"
+            )
+        return value
+
+    @field_validator("warmup")
+    @classmethod
+    def _warmup_cap(cls, value: timedelta) -> timedelta:
+        if value > MAX_WARMUP:
+            raise ValueError(
+                f"warmup is at most {format_duration(MAX_WARMUP)}, got {format_duration(value)}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _faults_inside(self) -> Scenario:
