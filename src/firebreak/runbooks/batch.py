@@ -62,13 +62,18 @@ def prime(items: list[tuple[Path, str]]) -> None:
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return
+    from concurrent.futures.process import BrokenProcessPool
+
     half = len(items) // 2
     mine, theirs = items[:half], items[half:]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        future = pool.submit(_parse_all, theirs)
-        results = _parse_all(mine)
-        results += future.result()
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            future = pool.submit(_parse_all, theirs)
+            results = _parse_all(mine)
+            results += future.result()
+    except (BrokenProcessPool, OSError):
+        return  # the second process could not run: the loader parses each file itself
     for (path, display), (when, result) in zip(items, results, strict=True):
         if when is not None:
             _PRIMED[(str(path), display)] = (when, result)
