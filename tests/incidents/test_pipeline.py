@@ -9,6 +9,7 @@ import pytest
 from incident_helpers import load, outage, process, push
 from sqlalchemy import select
 
+from firebreak.clock import SimClock
 from firebreak.errors import InputError
 from firebreak.incidents import actions
 from firebreak.incidents.model import AlertIn
@@ -23,10 +24,11 @@ def test_fifty_alerts_from_one_service_in_a_minute_make_one_incident(
     store: Store, example_workspace: Path
 ) -> None:
     ws = load(example_workspace)
-    for i in range(50):
-        at = T0 + timedelta(seconds=i)
-        push(store, outage(key=f"fp-{i % 7}", model=f"m{i % 7}"), at)
-        process(store, ws, at)
+    clock = SimClock(T0)
+    for i in range(50):  # one alert every 1.2 s from 00:00 to 00:00:58.8, seven fingerprints
+        push(store, outage(key=f"fp-{i % 7}", model=f"m{i % 7}"), clock.now())
+        process(store, ws, clock.now())
+        clock.advance(timedelta(seconds=1.2))
     with store.unit_of_work() as uow:
         incidents = uow.incidents.list()
         assert len(incidents) == 1
