@@ -96,3 +96,16 @@ def test_means_rates_and_quality() -> None:
     assert value(ev, "request_rate", window_s=60) == pytest.approx(0.05)
     assert value(ev, "tokens_per_request") == pytest.approx(225.0)  # 450 over 2 calls with tokens
     assert value(ev, "refusal_ratio") == 0.5
+
+
+def test_standard_error_of_a_mean_and_a_ratio() -> None:
+    from firebreak.signals.windows import standard_error
+
+    ev = make([{"input_tokens": t, "status": s, "error_type": "500"}
+               for t, s in ((100, "ok"), (300, "error"), (100, "ok"), (300, "ok"))])
+    zeros = np.zeros(len(ev), dtype=np.int64)
+    sums = aggregate(ev, zeros, zeros, 1, 1, ("tok_n", "tok", "tok_sq", "n", "err"))
+    # tokens 100, 300, 100, 300: mean 200, population sd 100, over sqrt(4) calls
+    assert standard_error("tokens_per_request", sums, 60.0)[0, 0] == pytest.approx(50.0)
+    # one error in four: sqrt(0.25 * 0.75 / 4)
+    assert standard_error("error_ratio", sums, 60.0)[0, 0] == pytest.approx(0.2165, abs=1e-4)

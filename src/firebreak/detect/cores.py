@@ -58,8 +58,9 @@ class AnomalyCore:
         self.sensitivity, self.direction = sensitivity, direction
         self.latch = Latch(need_on, need_off)
 
-    def extend(self, x: F64) -> tuple[F64, B, F64]:
-        """(score >= 0, firing, expected value) per series and step."""
+    def extend(self, x: F64, noise: F64 | None = None) -> tuple[F64, B, F64]:
+        """(score >= 0, firing, expected value) per series and step; ``noise`` (the sampling
+        noise of each value, when known) is a floor under the spread."""
         seasonal = self.x_hist.gather(x, self.seasonal)
         expect_s, count = nanmedian_last(seasonal)
         spread_s, _ = nanmedian_last(np.abs(seasonal - expect_s[..., None]))
@@ -72,6 +73,8 @@ class AnomalyCore:
         expected = np.where(use_seasonal, expect_s + np.nan_to_num(level), expect_l)
         spread = np.where(use_seasonal, spread_s, spread_l) * MAD_TO_SIGMA
         spread = np.maximum(np.nan_to_num(spread), 0.05 * np.abs(expected) + self.floor + 1e-9)
+        if noise is not None:
+            spread = np.maximum(spread, np.nan_to_num(noise))
         z = (x - expected) / spread
         signed = {"up": z, "down": -z, "both": np.abs(z)}[self.direction]
         score = np.nan_to_num(np.maximum(signed, 0.0))

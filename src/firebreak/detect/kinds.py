@@ -13,7 +13,15 @@ from firebreak.detect.plan import Plan
 from firebreak.detect.state import History, Rolling, Runs, grow
 from firebreak.durations import format_duration
 from firebreak.signals.schema import F64, I64, B
-from firebreak.signals.windows import HIST_STATS, LATENCY_MIDDLES, SCALE, signal_value, stats_for
+from firebreak.signals.windows import (
+    HIST_STATS,
+    LATENCY_MIDDLES,
+    SCALE,
+    SECOND_MOMENT,
+    signal_value,
+    standard_error,
+    stats_for,
+)
 
 KEEP_FIRING = timedelta(minutes=10)  # anomaly, change, budget: quiet time before resolving
 DEFAULT_PAIRS: tuple[tuple[timedelta, timedelta, float, str], ...] = (
@@ -27,18 +35,26 @@ BAD_STAT = {"error_ratio": "err", "timeout_ratio": "timeout", "throttle_ratio": 
 class SignalWindow:
     """A request signal over the trigger's window, carried across chunks."""
 
-    def __init__(self, plan: Plan, window_steps: int | None = None) -> None:
+    def __init__(
+        self, plan: Plan, window_steps: int | None = None, extra: tuple[str, ...] = ()
+    ) -> None:
         self.plan = plan
         self.steps = window_steps or plan.window_steps
         self.names = stats_for(plan.signal)
         tail = (LATENCY_MIDDLES.shape[0],)
+        self.names = self.names + extra
         self.rolls = {n: Rolling(self.steps, tail if n in HIST_STATS else ()) for n in self.names}
+        self.sums: dict[str, I64] = {}
 
     def values(self, chunk: Chunk) -> F64:
         stats = chunk.stats(self.names)
-        sums = {n: self.rolls[n].extend(stats[n]) for n in self.names}
+        self.sums = {n: self.rolls[n].extend(stats[n]) for n in self.names}
         window_s = self.steps * self.plan.step_s
-        return signal_value(self.plan.signal, sums, window_s, self.plan.trigger.min_requests)
+        return signal_value(self.plan.signal, self.sums, window_s, self.plan.trigger.min_requests)
+
+    def noise(self) -> F64 | None:
+        """The sampling noise of the last values computed (see ``standard_error``)."""
+        return standard_error(self.plan.signal, self.sums, self.steps * self.plan.step_s)
 
 
 class StatusWindow:
@@ -141,6 +157,8 @@ class Anomaly:
         spec = plan.trigger.anomaly
         assert spec is not None
         self.window = values_for(plan)
+        if isinstance(self.window, SignalWindow) and plan.signal in SECOND_MOMENT:
+            self.window = SignalWindow(plan, extra=(SECOND_MOMENT[plan.signal],))
         self.core = AnomalyCore(
             plan.step_s,
             plan.window_steps,
@@ -153,7 +171,8 @@ class Anomaly:
 
     def run(self, chunk: Chunk) -> Result:
         value = self.window.values(chunk)
-        _score, firing, _expected = self.core.extend(value)
+        noise = self.window.noise() if isinstance(self.window, SignalWindow) else None
+        _score, firing, _expected = self.core.extend(value, noise)
         return Result(value, firing)
 
 

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from firebreak.signals.schema import F64, I64, THROTTLE_TYPES, TIMEOUT_TYPES, Events
 
 SCALE = 1_000_000_000
+SQ_SCALE = 1_000_000_000_000  # squared quality, so a bucket's sum stays exact in a float64
 # 120 logarithmic latency buckets from 1 ms to 1000 s: a percentile is read to within ±6%.
 LATENCY_EDGES: F64 = np.logspace(-3, 3, 121)
 LATENCY_MIDDLES: F64 = np.sqrt(LATENCY_EDGES[:-1] * LATENCY_EDGES[1:])
@@ -87,6 +88,11 @@ def _compute_weights(events: Events, stat: str) -> npt.NDArray[np.float64] | Non
         return known.astype(np.float64)
     if stat == "tok":
         return np.rint(np.nan_to_num(nums["input_tokens"]) + np.nan_to_num(nums["output_tokens"]))
+    if stat == "tok_sq":
+        tokens = np.nan_to_num(nums["input_tokens"]) + np.nan_to_num(nums["output_tokens"])
+        return np.rint(tokens * tokens)
+    if stat == "q_sq":
+        return np.rint(np.nan_to_num(nums["quality"]) ** 2 * SQ_SCALE)
     raise KeyError(stat)
 
 
@@ -190,6 +196,33 @@ def signal_value(
         assert num_name is not None
         value = sums[num_name] / safe
     return np.where(enough, value, np.nan)
+
+
+def standard_error(signal: str, sums: dict[str, I64], window_s: float) -> F64 | None:
+    """Sampling noise of the signal over a window of calls (None: not estimated).
+
+    Ratios: binomial; request_rate: Poisson; means: the calls' own spread over the root of
+    their number. The anomaly detector never calls a deviation smaller than this news.
+    """
+    den_name, num_name = SIGNAL_STATS[signal]
+    if den_name in HIST_STATS or signal == "cost_usd_rate":
+        return None
+    n = sums[den_name].astype(np.float64)
+    safe = np.maximum(n, 1.0)
+    if signal == "request_rate":
+        return np.sqrt(n) / window_s
+    if signal in SECOND_MOMENT:
+        if SECOND_MOMENT[signal] not in sums:
+            return None
+        scale, sq_scale = (SCALE, SQ_SCALE) if signal == "quality_mean" else (1.0, 1.0)
+        mean = sums[str(num_name)] / scale / safe
+        var = np.maximum(sums[SECOND_MOMENT[signal]] / sq_scale / safe - mean * mean, 0.0)
+        return np.sqrt(var / safe)
+    p = sums[str(num_name)] / safe
+    return np.sqrt(np.clip(p * (1 - p), 0.0, None) / safe)
+
+
+SECOND_MOMENT = {"tokens_per_request": "tok_sq", "quality_mean": "q_sq"}
 
 
 def _quantile(hist: I64, q: float, min_requests: int | None) -> F64:
