@@ -122,3 +122,35 @@ def test_two_workers_at_once_send_each_page_once(
     sent_rows = [r for r in rows if r.status == "sent"]
     assert {r.idempotency_key for r in sent_rows} == {r["key"] for r in every}
     assert all(r.next_attempt_at > T0 for r in rows if r.status != "sent")  # delayed contacts
+
+
+def test_kills_at_any_moment_lose_and_repeat_nothing(
+    store: Store, db_url: str, example_workspace: Path, tmp_path: Path
+) -> None:
+    """Kill workers at blind moments (start-up, planning, sending), then let one finish."""
+    ws = load(example_workspace)
+    ws.settings.incidents.group_by = ["service", "scenario", "shard"]
+    for shard in range(INCIDENTS):
+        push(store, outage(key=f"fp-{shard}", shard=str(shard)), T0)
+    with store.unit_of_work() as uow:
+        process_pending(uow, ws, T0)
+    store.dispose()
+    record = tmp_path / "pages.jsonl"
+    for attempt, delay in enumerate((0.3, 0.8, 1.2, 1.6)):
+        now = T0 + timedelta(minutes=3 * attempt)  # each restart sees the last one's lease lapsed
+        proc = _start(db_url, example_workspace, record, now, pause=0.02)
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+    end = T0 + timedelta(minutes=15)
+    final = _start(db_url, example_workspace, record, end, pause=0)
+    _out, err = final.communicate(timeout=120)
+    assert final.returncode == 0, err
+    with store.unit_of_work(readonly=True) as uow:
+        rows = uow.session.scalars(select(Notification)).all()
+    recorded = RecordingChannel(record).records()
+    counts = Counter(r["key"] for r in recorded)
+    assert rows and set(counts.values()) == {1}
+    assert {r.idempotency_key for r in rows if r.status == "sent"} == set(counts)
+    assert all(r.status == "sent" or r.next_attempt_at > end for r in rows)  # only later pages
