@@ -88,3 +88,24 @@ def test_final_failure_is_on_the_timeline_without_the_secret(
     )
     assert "very-secret-token" not in stored
     assert "page_failed" in {e.kind for e in timeline}
+
+
+def test_pages_queued_before_an_acknowledgement_are_not_sent_after_it(
+    store: Store, example_workspace: Path, tmp_path: Path
+) -> None:
+    from firebreak.incidents.escalation import plan_due
+    from firebreak.store.tables import Incident
+
+    ws = load(example_workspace)
+    push(store, outage(), T0)
+    process(store, ws, T0)
+    plan_due(store, ws, T0, "w")  # pages queued, not yet sent
+    with store.unit_of_work() as uow:  # acknowledged in the same moment, bypassing the action
+        incident = uow.session.scalars(select(Incident)).one()
+        incident.status = "acknowledged"
+    channel = RecordingChannel(tmp_path / "r.jsonl")
+    assert run_due(store, ws, T0, "w", {"*": channel}) == 0
+    assert channel.records() == []
+    with store.unit_of_work() as uow:
+        rows = uow.session.scalars(select(Notification)).all()
+    assert {r.status for r in rows if r.next_attempt_at <= T0} == {"cancelled"}

@@ -110,6 +110,23 @@ def record(
     )
 
 
+def claim(
+    uow: UnitOfWork, now: datetime, worker_id: str, batch: int
+) -> tuple[int, list[Notification]]:
+    """Claim up to ``batch`` due rows; cancel, instead of sending, the pages of incidents that
+    someone has acknowledged, mitigated or resolved since they were queued. Returns how many
+    rows were claimed and the ones to send."""
+    rows = uow.notifications.claim_sendable(now, worker_id, now + LEASE, batch)
+    status = {i.id: i.status for i in uow.incidents.by_ids({r.incident_id for r in rows})}
+    live = []
+    for row in rows:
+        if status.get(row.incident_id) == "triggered":
+            live.append(row)
+        else:
+            row.status, row.claimed_by, row.claimed_until = "cancelled", None, None
+    return len(rows), live
+
+
 def deliver_pending(
     store: Store,
     workspace: Workspace,
@@ -127,7 +144,7 @@ def deliver_pending(
     while done < limit:
         with store.unit_of_work() as uow:
             batch = min(CLAIM_BATCH, limit - done)
-            rows = uow.notifications.claim_sendable(now, worker_id, now + LEASE, batch)
+            claimed, rows = claim(uow, now, worker_id, batch)
             work = [(row.id, row.contact_type, build_message(workspace, row)) for row in rows]
         for row_id, contact_type, built in work:
             result, secret = send_one(built, channels)
@@ -135,7 +152,7 @@ def deliver_pending(
                 row = uow.notifications.get(row_id)
                 record(uow, row, result, secret, now, max_attempts(workspace, contact_type))
             sent += int(result.ok)
-        done += len(work)
-        if len(work) < batch:
+        done += claimed
+        if claimed < batch:
             break
     return sent
