@@ -108,8 +108,16 @@ def load(port: int, path: str, seconds: float, connections: int, out: Any) -> No
         )
         return time.perf_counter() - start
 
+    cpu0 = time.process_time()
     elapsed = asyncio.run(main())
-    out.send({"elapsed": elapsed, "counts": counts, "latencies": latencies})
+    out.send(
+        {
+            "elapsed": elapsed,
+            "counts": counts,
+            "latencies": latencies,
+            "cpu": time.process_time() - cpu0,
+        }
+    )
 
 
 def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -126,6 +134,12 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) ->
         except OSError:
             time.sleep(0.2)
     raise SystemExit("the server did not become ready")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), for CPU cost per alert."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -175,9 +189,11 @@ def main() -> None:
                 target=load,
                 args=(port, f"/intake/alertmanager/{key}", args.seconds, args.connections, send),
             )
+            server_cpu = cpu_seconds(server.pid)
             gen.start()
             result = receive.recv()
             gen.join()
+            server_cpu = cpu_seconds(server.pid) - server_cpu
         finally:
             server.terminate()
             server.wait(30)
@@ -195,6 +211,12 @@ def main() -> None:
     print(
         f"  latency: p50 {pct(lat, 50) * 1000:.1f} ms  p99 {pct(lat, 99) * 1000:.1f} ms  "
         f"max {max(lat) * 1000:.1f} ms"
+    )
+    total = max(1, counts["ok"])
+    print(
+        f"  CPU per alert: server {server_cpu / total * 1000:.2f} ms (intake and ticks), "
+        f"load generator {result['cpu'] / total * 1000:.2f} ms; machine load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     if stored < counts["ok"]:
         raise SystemExit("an accepted alert is missing from the store")

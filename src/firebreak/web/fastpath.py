@@ -34,21 +34,27 @@ log = logging.getLogger("firebreak.web")
 
 
 class IntakeFastPath:
+    """Answers alert intake before the app's middleware and routing; passes the rest on."""
+
     def __init__(self, app: ASGIApp, service: Service) -> None:
         self.app = app
         self.service = service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if not await self.handle(scope, receive, send):
             await self.app(scope, receive, send)
-            return
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer the request if it is an alert intake post; False to let the app have it."""
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return False
         path: str = scope["path"]
         keyed = KEYED.match(path)
         if keyed is None and path != "/v2/enqueue":
-            await self.app(scope, receive, send)
-            return
+            return False
         status, body = await self._handle(scope, receive, keyed)
         await _answer(send, status, body)
+        return True
 
     async def _handle(
         self, scope: Scope, receive: Receive, keyed: re.Match[str] | None
