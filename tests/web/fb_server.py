@@ -33,7 +33,7 @@ class Running:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=10)
 
-    def wait_for(self, check: Any, timeout: float = 10.0) -> Any:
+    def wait_for(self, check: Any, timeout: float = 30.0) -> Any:
         """Poll ``check()`` until it returns something truthy (the pipeline ticks in between)."""
         deadline = time.monotonic() + timeout
         while True:
