@@ -47,8 +47,9 @@ class AnomalyCore:
         day, ten = _steps(DAY_S, step_s), _steps(600, step_s)
         days = max(1, int(baseline_s // DAY_S))
         lag_days = range(7, days + 1, 7) if days >= 14 else range(1, days + 1)
+        # day by day, five samples each (the same time and 10, 20 minutes either side)
         self.seasonal = np.array(
-            sorted({d * day + j * ten for d in lag_days for j in (-2, -1, 0, 1, 2)}), np.int64
+            [max(d * day + j * ten, 1) for d in lag_days for j in (-2, -1, 0, 1, 2)], np.int64
         )
         hour = _steps(HOUR_S, step_s)
         self.local = np.arange(window_steps, window_steps + hour + 1, _steps(120, step_s))
@@ -70,6 +71,16 @@ class AnomalyCore:
         use_seasonal = count >= 3
         residual = np.where(use_seasonal, x - expect_s, np.nan)
         level, _ = nanmedian_last(self.r_hist.gather(residual, self.levels))
+        # noise at this time of day, trend-free: the spread of day-to-day differences of the
+        # seasonal samples (a steady trend moves them all alike), once there are enough
+        n_days = self.seasonal.shape[0] // 5
+        days = seasonal.reshape(*seasonal.shape[:2], n_days, 5)
+        steps = (days[:, :, :-1, :] - days[:, :, 1:, :]).reshape(
+            seasonal.shape[0], seasonal.shape[1], (n_days - 1) * 5
+        )
+        middle, n_steps = nanmedian_last(steps)
+        spread_d, _ = nanmedian_last(np.abs(steps - middle[..., None]))
+        spread_s = np.where(n_steps >= 10, spread_d / np.sqrt(2), spread_s)
         expected = np.where(use_seasonal, expect_s + np.nan_to_num(level), expect_l)
         spread = np.where(use_seasonal, spread_s, spread_l) * MAD_TO_SIGMA
         spread = np.maximum(np.nan_to_num(spread), 0.05 * np.abs(expected) + self.floor + 1e-9)
@@ -110,12 +121,18 @@ class ChangeCore:
         self.cusum: F64 = np.zeros(0)
         self.latch = Latch(need_on, need_off)
 
-    def extend(self, x: F64) -> tuple[F64, B, F64]:
-        """(score = sum / decision interval, firing, reference) per series and step."""
+    def extend(self, x: F64, noise: F64 | None = None) -> tuple[F64, B, F64]:
+        """(score = sum / decision interval, firing, reference) per series and step.
+
+        ``noise`` (the sampling noise of each value, when known) is allowed for twice over:
+        a thin window must deviate further before it counts.
+        """
         ref, count = nanmedian_last(self.hist.gather(x, self.ref_lags))
         ref = np.where(count >= 4, ref, np.nan)
         self.hist.push(x)
         drift = self.sign * (x - ref) - self.k
+        if noise is not None:
+            drift = drift - 2 * np.nan_to_num(noise)
         drift = np.where(np.isnan(drift), -self.k, drift)
         self.cusum = grow(self.cusum, x.shape[0], 0.0)
         sums = np.empty_like(drift)

@@ -181,6 +181,8 @@ class Change:
         spec = plan.trigger.change
         assert spec is not None
         self.window = values_for(plan)
+        if isinstance(self.window, SignalWindow) and plan.signal in SECOND_MOMENT:
+            self.window = SignalWindow(plan, extra=(SECOND_MOMENT[plan.signal],))
         self.core = ChangeCore(
             plan.step_s,
             spec.shift,
@@ -191,7 +193,8 @@ class Change:
 
     def run(self, chunk: Chunk) -> Result:
         value = self.window.values(chunk)
-        _score, firing, _ref = self.core.extend(value)
+        noise = self.window.noise() if isinstance(self.window, SignalWindow) else None
+        _score, firing, _ref = self.core.extend(value, noise)
         return Result(value, firing)
 
 

@@ -185,6 +185,8 @@ class Latch:
 
 def nanmedian_last(values: F64) -> tuple[F64, I64]:
     """Median over the last axis ignoring NaN (no warnings), and the count of valid values."""
+    if values.shape[-1] == 0:
+        return np.full(values.shape[:-1], np.nan), np.zeros(values.shape[:-1], dtype=np.int64)
     ordered = np.sort(values, axis=-1)  # NaN sorts last
     count = np.sum(~np.isnan(values), axis=-1)
     lo = np.clip((count - 1) // 2, 0, None)
