@@ -13,6 +13,7 @@ from firebreak.clock import SimClock
 from firebreak.errors import InputError
 from firebreak.incidents import actions
 from firebreak.incidents.model import AlertIn
+from firebreak.incidents.pipeline import process_pending
 from firebreak.org import oncall
 from firebreak.store.db import Store
 from firebreak.store.tables import Alert
@@ -211,3 +212,36 @@ def test_an_alert_nobody_planned_for_still_opens_and_says_what_is_missing(
     assert incident.severity == "sev3" and incident.runbook_id is None
     assert "no_runbook" in kinds and "no_escalation" in kinds
     assert timers == []
+
+
+def test_two_consumers_at_once_open_one_incident_per_group(
+    store: Store, example_workspace: Path
+) -> None:
+    import threading
+
+    ws = load(example_workspace)
+    for i in range(40):
+        push(store, outage(key=f"c{i}"), T0)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            while True:
+                with store.unit_of_work() as uow:
+                    done = process_pending(uow, ws, T0, limit=5).processed
+                results.append(done)
+                if done == 0:
+                    return
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=consume) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert sum(results) == 40
+    with store.unit_of_work() as uow:
+        assert len(uow.incidents.list()) == 1
