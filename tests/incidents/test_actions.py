@@ -115,3 +115,15 @@ def test_bad_steps_and_handoffs_are_refused(store: Store, opened: int) -> None:
         actions.mark_step(uow, opened, "mitigation.1", "maybe", "lee", T0)
     with pytest.raises(Conflict, match="holds no role"), store.unit_of_work() as uow:
         actions.handoff(uow, opened, "sam", "nobody-here", T0)
+
+
+def test_fault_start_is_recorded_for_mttd(store: Store, opened: int) -> None:
+    with pytest.raises(InputError, match="at or before"), store.unit_of_work() as uow:
+        actions.set_fault_start(uow, opened, T0 + timedelta(minutes=1), "lee", T0)
+    with store.unit_of_work() as uow:
+        actions.set_fault_start(uow, opened, T0 - timedelta(minutes=4), "lee", T0)
+    with store.unit_of_work() as uow:
+        incident = uow.incidents.get(opened)
+        kinds = [e.kind for e in uow.incidents.timeline(opened)]
+    assert incident.fault_started_at == T0 - timedelta(minutes=4)
+    assert "fault_start" in kinds
