@@ -89,10 +89,12 @@ def _compute_weights(events: Events, stat: str) -> npt.NDArray[np.float64] | Non
     if stat == "tok":
         return np.rint(np.nan_to_num(nums["input_tokens"]) + np.nan_to_num(nums["output_tokens"]))
     if stat == "tok_sq":
-        tokens = np.nan_to_num(nums["input_tokens"]) + np.nan_to_num(nums["output_tokens"])
-        return np.rint(tokens * tokens)
+        tokens = _weights(events, "tok")
+        assert tokens is not None
+        return tokens * tokens
     if stat == "q_sq":
-        return np.rint(np.nan_to_num(nums["quality"]) ** 2 * SQ_SCALE)
+        quality = np.nan_to_num(nums["quality"])
+        return np.rint(quality * quality * SQ_SCALE)
     raise KeyError(stat)
 
 
