@@ -157,3 +157,28 @@ def test_bad_prices_file(tmp_path: Path) -> None:
     prices = write(tmp_path, "prices.yaml", "openai:\n  gpt-4.1: {input: cheap, output: 1}\n")
     with pytest.raises(InputError, match=r"gpt-4\.1\.input: expected a number"):
         read_telemetry(FIXTURES / "calls.jsonl", prices)
+
+
+def test_fast_and_row_by_row_jsonl_paths_agree(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from firebreak.signals import readers
+    from firebreak.signals.generate import Fault, TrafficGenerator
+    from firebreak.signals.writers import write_jsonl
+
+    start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    gen = TrafficGenerator(seed=3, faults=[Fault("provider_errors", start, provider="openai")])
+    path = tmp_path / "calls.jsonl"
+    end = start + timedelta(minutes=20)
+    write_jsonl(path, gen.events(start, end), [s for _, s in gen.status(start, end)])
+    fast = readers._fast_jsonl(path, "calls.jsonl")
+    slow = readers._slow_jsonl(path, "calls.jsonl")
+    assert fast is not None
+    a, b = fast.events, slow.events
+    assert np.array_equal(a.time, b.time) and np.array_equal(a.error, b.error)
+    for name in a.labels:
+        assert label(a, name) == label(b, name), name
+    for name in a.numbers:
+        assert np.array_equal(a.numbers[name], b.numbers[name], equal_nan=True), name
+    assert np.array_equal(a.refusal, b.refusal, equal_nan=True)
+    assert fast.status.rows() == slow.status.rows() and len(fast.status) > 0

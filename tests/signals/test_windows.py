@@ -101,8 +101,12 @@ def test_means_rates_and_quality() -> None:
 def test_standard_error_of_a_mean_and_a_ratio() -> None:
     from firebreak.signals.windows import standard_error
 
-    ev = make([{"input_tokens": t, "status": s, "error_type": "500"}
-               for t, s in ((100, "ok"), (300, "error"), (100, "ok"), (300, "ok"))])
+    ev = make(
+        [
+            {"input_tokens": t, "status": s, "error_type": "500"}
+            for t, s in ((100, "ok"), (300, "error"), (100, "ok"), (300, "ok"))
+        ]
+    )
     zeros = np.zeros(len(ev), dtype=np.int64)
     sums = aggregate(ev, zeros, zeros, 1, 1, ("tok_n", "tok", "tok_sq", "n", "err"))
     # tokens 100, 300, 100, 300: mean 200, population sd 100, over sqrt(4) calls

@@ -73,7 +73,34 @@ def parse_time(value: Any) -> float:
     raise ValueError("expected an ISO 8601 timestamp or seconds since the epoch")
 
 
+def fast_times(values: Sequence[Any]) -> F64 | None:
+    """Vectorised parse of numbers or ISO 8601 strings; None when a row needs a closer look."""
+    try:
+        numeric = np.array(values, dtype=np.float64)
+    except (ValueError, TypeError):
+        numeric = None
+    if numeric is not None:
+        return numeric if bool(np.isfinite(numeric).all()) else None
+    import pyarrow as pa
+
+    try:
+        text = pa.array(values, type=pa.string())
+        try:
+            stamps = text.cast(pa.timestamp("us", "UTC"))
+        except pa.ArrowInvalid:  # no offsets: read as UTC
+            stamps = text.cast(pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    if stamps.null_count:
+        return None
+    micros = stamps.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return np.asarray(micros, dtype=np.float64) / 1e6
+
+
 def times(values: Sequence[Any], where: RowName) -> F64:
+    fast = fast_times(values)
+    if fast is not None:
+        return fast
     out = np.empty(len(values), dtype=np.float64)
     for i, value in enumerate(values):
         try:
@@ -139,6 +166,12 @@ def labels(values: Sequence[Any]) -> Cat:
 
 
 def statuses(values: Sequence[Any], where: RowName) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    cat = Cat.from_values([v if isinstance(v, str) else None for v in values])
+    names = [lv.strip().lower() for lv in cat.levels]
+    if all(lv in ("ok", "error") for lv in names) and not (cat.codes < 0).any():
+        is_error = np.array([lv == "error" for lv in names] + [False])
+        found: np.ndarray[Any, np.dtype[np.bool_]] = is_error[cat.codes]
+        return found
     out = np.empty(len(values), dtype=bool)
     for i, value in enumerate(values):
         lowered = str(value).strip().lower() if value is not None else ""

@@ -81,6 +81,46 @@ def _row_of(source: str) -> Any:
 
 
 def _read_jsonl(path: Path, source: str) -> Telemetry:
+    fast = _fast_jsonl(path, source)
+    return fast if fast is not None else _slow_jsonl(path, source)
+
+
+def _fast_jsonl(path: Path, source: str) -> Telemetry | None:
+    """Arrow's JSON reader for the event lines; None to take the line-by-line path."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    from firebreak.signals.arrow import events_from_table
+
+    events: list[str] = []
+    status: list[tuple[float, str, float]] = []
+    for number, line in enumerate(_text(path, source).splitlines(), start=1):
+        if not line.strip():
+            continue
+        if '"page"' in line:
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                return None
+            if isinstance(obj, dict) and is_summary(obj):
+                status.append(status_sample(obj, Location(source, number, 1)))
+                continue
+        events.append(line)
+    if not events:
+        return None
+    try:
+        table = pj.read_json(io.BytesIO("\n".join(events).encode()))
+        found = events_from_table(table, source)
+    except (pa.ArrowException, InputError):
+        return None
+    if found is None:
+        return None
+    return Telemetry(found, StatusEvents.from_rows(status))
+
+
+def _slow_jsonl(path: Path, source: str) -> Telemetry:
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
     status: list[tuple[float, str, float]] = []
@@ -140,6 +180,11 @@ def _read_parquet(path: Path, source: str) -> Events:
         raise InputError(
             f"not a readable Parquet file (truncated or corrupt?): {exc}", location=Location(source)
         ) from None
+    from firebreak.signals.arrow import events_from_table
+
+    fast = events_from_table(table, source)
+    if fast is not None:
+        return fast
     cols: dict[str, Any] = {}
     for name in table.column_names:
         column = table.column(name)
