@@ -6,8 +6,10 @@ runbooks get the runbook rules only, since there is no org to check references a
 
 from __future__ import annotations
 
+import gc
 import importlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePath
@@ -71,6 +73,23 @@ def is_workspace(folder: Path) -> bool:
     return any((folder / marker).exists() for marker in WORKSPACE_MARKERS)
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a lint run builds its objects.
+
+    Every runbook, token and YAML node stays alive until the report is printed, so the collector
+    would only rescan a growing heap again and again (about a third of the run for 1,000
+    runbooks). Reference counting still frees what dies; the collector resumes afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def lint_paths(
     paths: Sequence[str],
     default_root: Path,
@@ -84,8 +103,9 @@ def lint_paths(
     targets: list[tuple[Path, str | None]] = [(Path(p), p) for p in paths]
     if not targets:
         targets = [(default_root, None)]
-    for path, given in targets:
-        _lint_one(path, given, today, report)
+    with _no_cyclic_gc():
+        for path, given in targets:
+            _lint_one(path, given, today, report)
     report.findings = sorted(
         (f for f in report.findings if keep(f, select, ignore)), key=Finding.sort_key
     )
