@@ -41,11 +41,21 @@ def test_example_covers_the_four_scenarios(example_workspace: Path) -> None:
     assert any(s.overrides for s in ws.org.schedules.values())
 
 
-def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
+def test_init_leaves_an_existing_workspace_alone(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
     assert run("init", str(demo)).returncode == 0
     (demo / "firebreak.toml").write_text("# mine\n")
+    again = run("init", str(demo))  # the Quickstart run a second time
+    assert again.returncode == 0, again.stderr
+    assert "left as it is" in again.stderr
+    assert (demo / "firebreak.toml").read_text() == "# mine\n"
+
+
+def test_init_refuses_to_overwrite_files_of_another_kind(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    (demo / "org").mkdir(parents=True)
+    (demo / "org" / "people.yaml").write_text("people: []\n")
     again = run("init", str(demo))
     assert again.returncode == 2
     assert "--force" in again.stderr and "Traceback" not in again.stderr
-    assert (demo / "firebreak.toml").read_text() == "# mine\n"
+    assert (demo / "org" / "people.yaml").read_text() == "people: []\n"

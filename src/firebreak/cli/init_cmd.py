@@ -24,6 +24,13 @@ def init(directory: Path, force: bool) -> None:
     from firebreak.clock import SystemClock
     from firebreak.examples import write_example
 
+    if (directory / "firebreak.toml").is_file() and not force:
+        click.echo(
+            f"{directory}/ already holds a workspace; left as it is "
+            "(pass --force to rewrite the example's files)",
+            err=True,
+        )
+        return
     today = SystemClock().now().date()
     written = write_example(directory, today, force=force)
     click.echo(f"wrote {len(written)} files to {directory}/", err=True)
