@@ -65,6 +65,9 @@ def test_incident_lifecycle_through_the_api(server: Running) -> None:
         assert not c.get("/api/incidents", params={"status": "open"}).json()["incidents"]
         missing = c.get("/api/incidents/999999")
         assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+        # the figures name the runbook steps the responder did not mark done, as the report does
+        skipped = {s["step"] for s in c.get("/api/metrics").json()["skipped_steps"]}
+        assert "mitigation.1" in skipped and "diagnosis.1" not in skipped
 
 
 def test_reads_oncall_runbooks_metrics_health(server: Running) -> None:

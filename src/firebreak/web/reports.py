@@ -16,14 +16,19 @@ def figures(
     service: Service, since: datetime | None, until: datetime | None, bucket: str = "week"
 ) -> dict[str, Any]:
     """The report figures for the period and one point per bucket for the charts."""
-    from firebreak.metrics import Period, compute, timeseries
-    from firebreak.metrics.load import load_drill_runs, load_incidents
+    from firebreak.metrics import Period, StepInfo, compute, timeseries
+    from firebreak.metrics.load import load_drill_runs, load_incidents, snapshot_steps
 
     period = Period(since, until)
     with service.store.unit_of_work(readonly=True) as uow:
-        records, _rows = load_incidents(uow.session, period)
+        records, rows = load_incidents(uow.session, period)
         runs = load_drill_runs(uow.session, period)
-    out = compute(records, runs, period)
+        steps: dict[str, list[StepInfo]] = {
+            rb.id: [StepInfo(s.key, s.text) for s in rb.steps] for rb in service.workspace.runbooks
+        }
+        steps.update(snapshot_steps(rows))
+    # the same figures as `firebreak report`, skipped runbook steps included
+    out = compute(records, runs, period, steps)
     # the series always ends now (or at ``until``), so the chart shows the quiet weeks too
     end = until or service.clock.now()
     if since is not None and since >= end:
