@@ -32,7 +32,10 @@ def test_example_covers_the_four_scenarios(example_workspace: Path) -> None:
     result = load_workspace(example_workspace)
     ws = result.workspace
     assert {r.scenario for r in ws.runbooks} >= {
-        "inference_outage", "quality_anomaly", "cost_spike", "third_party_failure"
+        "inference_outage",
+        "quality_anomaly",
+        "cost_spike",
+        "third_party_failure",
     }
     assert len(ws.org.people) >= 6 and len(ws.org.teams) >= 2
     assert len(ws.org.services) >= 3 and len(ws.org.escalation_policies) >= 2
