@@ -160,6 +160,20 @@ async def _form_user(request: Request, role: str) -> tuple[Principal, dict[str, 
     return user[0], form
 
 
+def _filtered(
+    uow: Any, svc: Service, now: datetime, status: str, service: str, scenario: str
+) -> list[dict[str, Any]]:
+    """The incident list as the page's filters ask (an empty filter means any)."""
+    return views.list_incidents(
+        uow,
+        svc.workspace,
+        now,
+        status=status or None,
+        service=service or None,
+        scenario=scenario or None,
+    )
+
+
 @router.get("/incidents")
 def incidents(
     request: Request, status: str = "open", service: str = "", scenario: str = ""
@@ -171,14 +185,7 @@ def incidents(
     now = svc.clock.now()
     filters = {"status": status, "service": service, "scenario": scenario}
     with svc.store.unit_of_work(readonly=True) as uow:
-        found = views.list_incidents(
-            uow,
-            svc.workspace,
-            now,
-            status=status or None,
-            service=service or None,
-            scenario=scenario or None,
-        )
+        found = _filtered(uow, svc, now, status, service, scenario)
         open_count = sum(views.open_by_status(uow).values())
     query = request.url.query
     return _page(
@@ -205,14 +212,7 @@ def incident_rows(
     svc = _svc(request)
     now = svc.clock.now()
     with svc.store.unit_of_work(readonly=True) as uow:
-        found = views.list_incidents(
-            uow,
-            svc.workspace,
-            now,
-            status=status or None,
-            service=service or None,
-            scenario=scenario or None,
-        )
+        found = _filtered(uow, svc, now, status, service, scenario)
     return _page(request, "_incident_rows.html", user, incidents=found)
 
 
