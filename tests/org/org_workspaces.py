@@ -49,3 +49,17 @@ def only(found: list[Finding], code: str) -> Finding:
 def line_of(root: Path, name: str, needle: str) -> int:
     lines = (root / name).read_text(encoding="utf-8").splitlines()
     return next(i for i, line in enumerate(lines, start=1) if needle in line)
+
+
+# Every role and every escalation level names Ana alone: one person can respond.
+ONLY_ANA = {
+    RUNBOOK: [
+        ("commander: schedule:primary", "commander: person:ana"),
+        ("operations: schedule:secondary", "operations: person:ana"),
+        ("communications: person:cem", "communications: person:ana"),
+    ],
+    ORG: [
+        ("targets: [schedule:primary]", "targets: [person:ana]"),
+        ("targets: [schedule:secondary, person:ana]", "targets: [person:ana]"),
+    ],
+}

@@ -9,7 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from org_workspaces import ORG, RUNBOOK, TODAY, codes, line_of, only, org_findings, workspace
+from org_workspaces import (
+    ONLY_ANA,
+    ORG,
+    RUNBOOK,
+    TODAY,
+    codes,
+    line_of,
+    only,
+    org_findings,
+    workspace,
+)
 
 from firebreak.org.checks import check_workspace
 from firebreak.workspace import load_workspace
@@ -268,17 +278,7 @@ def test_fb605_chain_that_never_reaches_a_second_person(tmp_path: Path) -> None:
 def test_fb701_only_one_person_can_respond(tmp_path: Path) -> None:
     root = workspace(
         tmp_path,
-        {
-            RUNBOOK: [
-                ("commander: schedule:primary", "commander: person:ana"),
-                ("operations: schedule:secondary", "operations: person:ana"),
-                ("communications: person:cem", "communications: person:ana"),
-            ],
-            ORG: [
-                ("targets: [schedule:primary]", "targets: [person:ana]"),
-                ("targets: [schedule:secondary, person:ana]", "targets: [person:ana]"),
-            ],
-        },
+        ONLY_ANA,
     )
     found = org_findings(root)
     runbook_fb701 = [f for f in found if f.code == "FB701" and f.path == RUNBOOK]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from org_workspaces import ORG, RUNBOOK, TODAY, workspace
+from org_workspaces import ONLY_ANA, ORG, RUNBOOK, TODAY, workspace
 
 from firebreak.lint.findings import Finding
 from firebreak.org.checks import check_workspace
@@ -81,17 +81,7 @@ def test_missing_policy_is_not_ready(tmp_path: Path) -> None:
 def test_single_responder_is_not_ready(tmp_path: Path) -> None:
     root = workspace(
         tmp_path,
-        {
-            RUNBOOK: [
-                ("commander: schedule:primary", "commander: person:ana"),
-                ("operations: schedule:secondary", "operations: person:ana"),
-                ("communications: person:cem", "communications: person:ana"),
-            ],
-            ORG: [
-                ("targets: [schedule:primary]", "targets: [person:ana]"),
-                ("targets: [schedule:secondary, person:ana]", "targets: [person:ana]"),
-            ],
-        },
+        ONLY_ANA,
     )
     item = judge(root)["inference_outage"]
     assert any(r.startswith("no backup responder: FB701") for r in item.reasons)
