@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and runs all of it: system packages (Chromium for the browser
-# tests, Alertmanager as a real peer) when missing, a running PostgreSQL, the Python package with
-# its test extras, then pytest.
+# tests, Alertmanager and Prometheus as real peers) when missing, a running PostgreSQL, the project's
+# own virtual environment (.venv) with the test extras, then ruff, mypy --strict and pytest.
+# Arguments go to pytest. FIREBREAK_FRESH_VENV=1 rebuilds .venv from nothing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need_apt+=(prometheus-alertmanager)
+command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "installing system packages: ${need_apt[*]}" >&2
   apt-get update -qq >/dev/null
@@ -22,8 +24,17 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432
   fi
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+# A virtual environment of the project's own: works where the system Python refuses global
+# installs (PEP 668), and keeps packages left on the machine out of the run.
+if [ "${FIREBREAK_FRESH_VENV:-0}" = 1 ]; then rm -rf .venv; fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+py=.venv/bin/python
+"$py" -m pip install -q --disable-pip-version-check --upgrade pip
+"$py" -m pip install -q --disable-pip-version-check -e '.[test]'
+"$py" -m pip list --disable-pip-version-check 2>/dev/null \
+  | grep -iE '^(pytest|pytest-xdist|schemathesis|hypothesis|playwright|mypy|ruff|fastapi|starlette|sqlalchemy|pydantic) ' \
+  | tr -s ' ' | paste -sd ';' | sed 's/^/versions: /' >&2 || true
 # The code stays as STYLE.md asks: ruff clean, mypy --strict clean (configured in pyproject.toml).
-python3 -m ruff check --quiet src tests benchmarks
-python3 -m mypy --no-error-summary
-python3 -m pytest "$@"
+"$py" -m ruff check --quiet src tests benchmarks
+"$py" -m mypy --no-error-summary
+"$py" -m pytest "$@"
