@@ -6,9 +6,9 @@ Each stage is a small function the pipeline (``pipeline.py``) calls in order.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from firebreak.incidents.model import SEVERITIES, THIRD_PARTY, Normal
+from firebreak.incidents.model import SEVERITIES, THIRD_PARTY, Action, Normal
 from firebreak.settings import Settings
 from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, IncidentAlert
@@ -60,7 +60,7 @@ def normalise(row: Any, workspace: Workspace) -> Normal:
     return Normal(
         alert_id=row.id,
         fingerprint=row.dedup_key,
-        action=row.event_action,
+        action=cast(Action, row.event_action),  # intake wrote an AlertIn.action
         labels=labels,
         service=service,
         scenario=scenario,
