@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("firebreak.cli.auth_cmd:token", "Create API tokens."),
     "integration": ("firebreak.cli.auth_cmd:integration", "Create intake integration keys."),
     "route": ("firebreak.cli.route_cmd:route", "Test where an alert would go (route test)."),
+    "import": (
+        "firebreak.cli.import_cmd:import_",
+        "Import schedules, policies and alert rules from other tools.",
+    ),
 }
 
 
