@@ -219,16 +219,19 @@ class Budget:
         return Result(forecast, firing)
 
 
+# The evaluator of each trigger kind (runbooks.kinds.KINDS), by name; runaway is in sessions.
+EVALUATORS: dict[str, type[Threshold | BurnRate | Anomaly | Change | Budget]] = {
+    "threshold": Threshold,
+    "burn_rate": BurnRate,
+    "anomaly": Anomaly,
+    "change": Change,
+    "budget": Budget,
+}
+
+
 def make_evaluator(plan: Plan) -> Evaluator:
     from firebreak.detect.sessions import Runaway, SessionThreshold
 
     if plan.signal in ("session_steps_max", "session_cost_max"):
         return Runaway(plan) if plan.kind == "runaway" else SessionThreshold(plan)
-    kinds: dict[str, type[Threshold | BurnRate | Anomaly | Change | Budget]] = {
-        "threshold": Threshold,
-        "burn_rate": BurnRate,
-        "anomaly": Anomaly,
-        "change": Change,
-        "budget": Budget,
-    }
-    return kinds[plan.kind](plan)
+    return EVALUATORS[plan.kind](plan)

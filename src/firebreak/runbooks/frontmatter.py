@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 from firebreak.errors import InputError, Location
 from firebreak.lint.findings import Finding, finding
 from firebreak.org.model import Ref, check_ref
+from firebreak.runbooks.kinds import KINDS
 from firebreak.runbooks.model import (
     SIGNALS,
     Condition,
@@ -76,10 +77,7 @@ _NUMERIC_PATHS: tuple[tuple[str, ...], ...] = (
     ("above",),
     ("below",),
     ("min_requests",),
-    ("burn_rate", "objective"),
-    ("anomaly", "sensitivity"),
-    ("change", "shift"),
-    ("budget", "usd"),
+    *((kind.key, number) for kind in KINDS if kind.key for number in kind.numbers),
 )
 
 

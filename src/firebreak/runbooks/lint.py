@@ -17,6 +17,7 @@ from firebreak.durations import format_duration
 from firebreak.errors import Location
 from firebreak.lint.findings import Finding, finding
 from firebreak.runbooks.body import STEP_SECTIONS
+from firebreak.runbooks.kinds import KINDS, spelled
 from firebreak.runbooks.model import RATIO_SIGNALS, Runbook, Trigger
 from firebreak.settings import Settings
 from firebreak.yamlsrc import YList, YMap
@@ -100,11 +101,7 @@ def _triggers(runbook: Runbook) -> list[Finding]:
 
 def _one_trigger(runbook: Runbook, index: int, trig: Trigger) -> Iterator[Finding]:
     if trig.kind is None:
-        kinds = (
-            "above/below, anomaly or change"
-            if trig.promql
-            else ("above/below, burn_rate, anomaly, change, budget or runaway")
-        )
+        kinds = spelled(tuple(k for k in KINDS if k.promql) if trig.promql else KINDS)
         yield finding(
             "FB301",
             f"the trigger on {trig.source} has no kind: give {kinds}",

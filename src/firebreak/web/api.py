@@ -14,9 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from firebreak.errors import InputError, NotFound
 from firebreak.incidents import actions
+from firebreak.incidents.model import IntegrationKind
 from firebreak.web import credentials, reports, views
 from firebreak.web.auth import require
 from firebreak.web.credentials import Principal
+from firebreak.web.keys import Role
 from firebreak.web.service import Service
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -58,12 +60,12 @@ class StepIn(_Body):
 
 
 class TokenIn(_Body):
-    role: Literal["viewer", "responder", "admin"]
+    role: Role
     name: Name = ""
 
 
 class IntegrationIn(_Body):
-    kind: Literal["alertmanager", "pagerduty", "generic", "otlp"]
+    kind: IntegrationKind
     name: Name = ""
 
 
