@@ -21,6 +21,7 @@ from pydantic import (
 from firebreak.durations import parse_duration
 from firebreak.errors import InputError, Location
 from firebreak.org.model import TimeZone
+from firebreak.yamlsrc import read_text
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Profile = Literal["small", "mid", "large"]
@@ -215,7 +216,6 @@ def load_settings(path: Path, display: str = "firebreak.toml") -> Settings:
     """Load settings; a missing file gives the defaults, a bad one an InputError with a line."""
     if not path.exists():
         return Settings()
-    from firebreak.yamlsrc import read_text
 
     text = read_text(path, display)
     try:

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import numpy as np
 
+from firebreak.detect.chunk import Chunk, Evaluator, Result
 from firebreak.detect.cores import AnomalyCore, BudgetCore, ChangeCore
-from firebreak.detect.engine import Chunk, Evaluator, Result
 from firebreak.detect.plan import Plan
+from firebreak.detect.sessions import Runaway, SessionThreshold
 from firebreak.detect.state import History, Rolling, Runs, grow
 from firebreak.durations import format_duration
 from firebreak.signals.schema import F64, I64, B
@@ -230,8 +231,6 @@ EVALUATORS: dict[str, type[Threshold | BurnRate | Anomaly | Change | Budget]] = 
 
 
 def make_evaluator(plan: Plan) -> Evaluator:
-    from firebreak.detect.sessions import Runaway, SessionThreshold
-
     if plan.signal in ("session_steps_max", "session_cost_max"):
         return Runaway(plan) if plan.kind == "runaway" else SessionThreshold(plan)
     return EVALUATORS[plan.kind](plan)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from firebreak.durations import format_duration
+
 # The signals each fault kind moves: a runbook needs a trigger on one of them to detect the fault.
 FAULT_SIGNALS: dict[str, tuple[str, ...]] = {
     "outage": ("error_ratio",),
@@ -102,7 +104,6 @@ class DrillRecord:
 
     def offset(self, at: datetime) -> str:
         """``+2h05m``: an instant as an offset from the drill's start, for reasons."""
-        from firebreak.durations import format_duration
 
         return "+" + format_duration(at - self.start)
 

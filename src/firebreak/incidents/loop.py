@@ -25,7 +25,8 @@ from firebreak.incidents import escalation
 from firebreak.incidents.detector import to_alert
 from firebreak.incidents.intake import record_alert
 from firebreak.incidents.pipeline import ProcessResult, process_pending
-from firebreak.notify.channels import Channels, live_channels
+from firebreak.notify.channels import Channels
+from firebreak.notify.live import live_channels
 from firebreak.signals.schema import Events
 from firebreak.store.db import Store
 from firebreak.workspace import Workspace

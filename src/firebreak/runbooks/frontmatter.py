@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
 from firebreak.errors import InputError, Location
-from firebreak.lint.findings import Finding, finding
+from firebreak.lint.findings import Finding, finding, validation_findings
 from firebreak.org.model import Ref, check_ref
 from firebreak.runbooks.kinds import KINDS
 from firebreak.runbooks.model import (
@@ -25,7 +25,7 @@ from firebreak.runbooks.model import (
     Severity,
     Trigger,
 )
-from firebreak.yamlsrc import YList, YMap, loads
+from firebreak.yamlsrc import YList, YMap, loads, locate
 
 
 def _owner(value: object) -> str:
@@ -124,8 +124,6 @@ def load_front_matter(split: Split, display: str) -> YMap:
 
 def apply_front_matter(raw: YMap, runbook: Runbook) -> list[Finding]:
     """Validate each key of ``raw`` and set the good ones on ``runbook``; return the findings."""
-    from firebreak.workspace import validation_findings
-
     display = runbook.path
     out: list[Finding] = []
     for key, value in raw.items():
@@ -155,8 +153,6 @@ def apply_front_matter(raw: YMap, runbook: Runbook) -> list[Finding]:
 
 def _apply_items(raw: YMap, key: str, runbook: Runbook) -> list[Finding]:
     """Set ``runbook.triggers`` or ``done_when`` from the items that are valid; find the rest."""
-    from firebreak.workspace import validation_findings
-
     value = raw[key]
     display = runbook.path
     if not isinstance(value, YList) and (key == "done_when" or not isinstance(value, YMap)):
@@ -195,8 +191,6 @@ def _unknown_signal(signal: str, where: Location) -> Finding:
 
 def _word_thresholds(raw: YMap, item: Any, prefix: tuple[Any, ...], display: str) -> list[Finding]:
     """FB303 for every word written where a trigger or condition needs a number."""
-    from firebreak.yamlsrc import locate
-
     out = []
     for path in _NUMERIC_PATHS:
         node: Any = item

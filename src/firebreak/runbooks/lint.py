@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
+from firebreak.detect.promql_parse import parse_error
 from firebreak.durations import format_duration
 from firebreak.errors import Location
 from firebreak.lint.findings import Finding, finding
@@ -127,7 +128,6 @@ def _one_trigger(runbook: Runbook, index: int, trig: Trigger) -> Iterator[Findin
 
 def _promql_trigger(runbook: Runbook, index: int, trig: Trigger, expr: str) -> Iterator[Finding]:
     """FB305 for an expression that does not parse; FB302 for a threshold with no `for`."""
-    from firebreak.detect.promql_parse import parse_error
 
     problem = parse_error(expr)
     if problem is not None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from firebreak.durations import parse_duration
 from firebreak.errors import Location
 from firebreak.runbooks.kinds import BY_NAME, KINDS, PROMQL_KINDS, spelled
+from firebreak.yamlsrc import locate
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Scenario = Literal[
@@ -244,7 +245,6 @@ class Runbook:
 
     def key_location(self, *path: Any) -> Location:
         """Where a front matter key (or nested key/index path) was written."""
-        from firebreak.yamlsrc import locate
 
         if self.front_matter is None:
             return Location(self.path, 1, 1)

@@ -25,9 +25,11 @@ from firebreak import __version__
 from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
 from firebreak.incidents.loop import Loop
+from firebreak.notify.channels import Channels
 from firebreak.store.db import Store
 from firebreak.web import api, intake, ui, views
 from firebreak.web.service import Service
+from firebreak.web.ui import templates
 from firebreak.workspace import Workspace
 
 log = logging.getLogger("firebreak.web")
@@ -74,7 +76,7 @@ def create_app(
     clock: Clock,
     *,
     session_key: bytes | None = None,
-    channels: Any = None,
+    channels: Channels | None = None,
     ticks: bool = True,
     tick_interval: float = 1.0,
     worker_id: str = "serve",
@@ -169,8 +171,6 @@ def _error(
     request: Request, status: int, code: str, message: str, extra: dict[str, Any] | None = None
 ) -> Response:
     if _wants_html(request):
-        from firebreak.web.ui import templates
-
         context = {"user": None, "csrf": "", "status": status, "code": code, "message": message}
         return templates.TemplateResponse(request, "error.html", context, status_code=status)
     body: dict[str, Any] = {"error": code, "message": message, **(extra or {})}

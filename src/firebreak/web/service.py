@@ -11,12 +11,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from firebreak.clock import Clock
 from firebreak.errors import Forbidden, Unauthorized
 from firebreak.incidents.intake import record_alerts
 from firebreak.incidents.model import AlertIn
+from firebreak.lint.findings import Finding
+from firebreak.lint.run import lint_paths
+from firebreak.notify.channels import Channels
 from firebreak.signals.schema import Events
 from firebreak.store.db import Store
 from firebreak.web.credentials import IntegrationInfo, find_integration
@@ -37,14 +39,14 @@ class Service:
     clock: Clock
     session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     stats: Stats = field(default_factory=Stats)
-    channels: Any = None
+    channels: Channels | None = None  # the loop's, once it runs
     otlp_events: list[Events] = field(default_factory=list)
     otlp_lock: threading.Lock = field(default_factory=threading.Lock)
     # Held around every write transaction of this process: with SQLite's single writer, waiting
     # here is fairer and quicker than SQLite's sleeping busy handler.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _keys: dict[str, tuple[IntegrationInfo | None, float]] = field(default_factory=dict)
-    _lint: tuple[float, date, list[Any]] | None = None
+    _lint: tuple[float, date, list[Finding]] | None = None
     writer: GroupCommitter[AlertIn] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -79,9 +81,8 @@ class Service:
             raise Forbidden(f"this key belongs to a {info.kind} integration, not {kind}")
         return info
 
-    def lint_findings(self) -> list[Any]:
+    def lint_findings(self) -> list[Finding]:
         """Lint findings for the workspace, recomputed at most once a minute."""
-        from firebreak.lint.run import lint_paths
 
         today = self.clock.now().date()
         mono = time.monotonic()

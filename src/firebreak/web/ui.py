@@ -18,6 +18,7 @@ from firebreak.errors import Forbidden, InputError, Unauthorized
 from firebreak.incidents import actions
 from firebreak.runbooks.model import SCENARIOS
 from firebreak.web import reports, views
+from firebreak.web.api import actor_of
 from firebreak.web.auth import (
     NONCE_COOKIE,
     SESSION_COOKIE,
@@ -27,6 +28,7 @@ from firebreak.web.auth import (
     make_session,
     session_user,
 )
+from firebreak.web.charts import fmt_duration, fmt_percent
 from firebreak.web.credentials import Principal, find_token
 from firebreak.web.keys import role_allows
 from firebreak.web.service import Service
@@ -229,7 +231,6 @@ def incident(request: Request, incident_id: int) -> Response:
 
 
 async def _incident_action(request: Request, incident_id: int, run: Any) -> Response:
-    from firebreak.web.api import actor_of
 
     principal, form = await _form_user(request, "responder")
     svc = _svc(request)
@@ -354,7 +355,6 @@ def figures_page(request: Request) -> Response:
 
 
 def _kpis(data: dict[str, Any]) -> list[dict[str, str]]:
-    from firebreak.web.charts import fmt_duration, fmt_percent
 
     def dur(key: str) -> str:
         value = data[key]["median"]

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from firebreak.org import oncall as oc
 from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, IncidentAlert, RoleAssignment
 from firebreak.workspace import Workspace
@@ -191,7 +192,6 @@ def oncall(
     workspace: Workspace, now: datetime, horizon: timedelta, handoffs: int = 3
 ) -> dict[str, Any]:
     """Who is on call on each schedule now, the next handoffs and the gaps ahead."""
-    from firebreak.org import oncall as oc
 
     schedules, upcoming, holes = [], [], []
     for sched in workspace.org.schedules.values():
