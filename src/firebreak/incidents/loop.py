@@ -131,6 +131,22 @@ class Loop:
             write_lock=write_lock,
         )
 
+    def adopt(
+        self,
+        workspace: Workspace,
+        *,
+        runbooks_changed: bool = True,
+        channels: Channels | None = None,
+    ) -> None:
+        """Run ``workspace`` from the next tick on (a reload): a fed detector is rebuilt when
+        the runbooks changed, and the channels replaced when given."""
+        with self._lock:
+            self.workspace = workspace
+            if runbooks_changed and self.telemetry is not None:
+                self.detector = live_detector(workspace)
+            if channels is not None:
+                self.channels = channels
+
     def tick(self, now: datetime | None = None) -> TickResult:
         """Run every stage once. Each stage reads the clock as it starts, unless ``now`` is
         given (then every stage runs at ``now``)."""

@@ -17,6 +17,7 @@ from firebreak.clock import Clock
 from firebreak.errors import Forbidden, Unauthorized
 from firebreak.incidents.intake import record_alerts
 from firebreak.incidents.model import AlertIn
+from firebreak.running import RunningWorkspace
 from firebreak.signals.schema import Events
 from firebreak.store.db import Store
 from firebreak.web.credentials import IntegrationInfo, find_integration
@@ -38,6 +39,7 @@ class Service:
     session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     stats: Stats = field(default_factory=Stats)
     channels: Any = None
+    running: RunningWorkspace | None = None  # revision, reloads, snapshots
     otlp_events: list[Events] = field(default_factory=list)
     otlp_lock: threading.Lock = field(default_factory=threading.Lock)
     # Held around every write transaction of this process: with SQLite's single writer, waiting
@@ -78,6 +80,10 @@ class Service:
         if info.kind != kind:
             raise Forbidden(f"this key belongs to a {info.kind} integration, not {kind}")
         return info
+
+    def forget_lint(self) -> None:
+        """Drop the cached lint findings (the workspace was reloaded)."""
+        self._lint = None
 
     def lint_findings(self) -> list[Any]:
         """Lint findings for the workspace, recomputed at most once a minute."""
