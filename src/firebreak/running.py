@@ -191,6 +191,7 @@ class RunningWorkspace:
         """Run a workspace the caller already loaded from ``root`` (tests, embedded use)."""
         files = read_files(self.root)
         self._adopt(workspace, revision_of(self.root, files), "files", files)
+        self._report(self.clock.now())
 
     def reload(self) -> Reload:
         """Read the files again; adopt them whole if they load, else keep what runs."""

@@ -39,11 +39,14 @@ def _open(
 ) -> tuple[Any, Any, Any]:
     """The store (upgraded) and the running workspace: the files, else the last snapshot."""
     from firebreak.clock import SystemClock
+    from firebreak.errors import WorkspaceError
     from firebreak.running import RunningWorkspace
     from firebreak.store.db import open_store
     from firebreak.workspace import resolve_root
 
     root = resolve_root(workspace).resolve()
+    if not root.is_dir():
+        raise WorkspaceError(f"workspace folder not found: {root}")
     store = open_store(_store_url(root, db_url))
     store.upgrade()
     running = RunningWorkspace(root, store, SystemClock(), process_id)
