@@ -1,7 +1,7 @@
 """ended_sessions: UI sessions that were signed out before their cookie expired
 
-Revision ID: 0003_ended_sessions
-Revises: 0002
+Revision ID: 0004_ended_sessions
+Revises: 0003_routing
 Create Date: 2026-12-01 10:00:00
 
 A session cookie is signed and stateless; signing out records its nonce here so that the old
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_ended_sessions"
-down_revision = "0002"
+revision = "0004_ended_sessions"
+down_revision = "0003_routing"
 branch_labels = None
 depends_on = None
 
