@@ -5,9 +5,11 @@ Each stage is a small function the pipeline (``pipeline.py``) calls in order.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
+from firebreak import limits
 from firebreak.incidents.model import SEVERITIES, THIRD_PARTY, Normal
 from firebreak.settings import Settings
 from firebreak.store.db import UnitOfWork
@@ -129,7 +131,10 @@ def group_key(alert: Normal, settings: Settings) -> str:
     values = [(name, alert.labels.get(name, "")) for name in settings.incidents.group_by]
     if not any(value for _, value in values):
         return f"{prefix}fingerprint={alert.fingerprint}"
-    return prefix + "|".join(f"{name}={value}" for name, value in values)
+    key = prefix + "|".join(f"{name}={value}" for name, value in values)
+    if len(key) > limits.GROUP_KEY:  # long values of custom group_by labels: a digest fits
+        key = f"{prefix}sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+    return key
 
 
 def link_alert(uow: UnitOfWork, incident: Incident, alert: Normal, now: datetime) -> IncidentAlert:
