@@ -114,7 +114,7 @@ def _metric_rows(data: dict[str, Any]) -> list[Row]:
         kind = attrs.pop("gen_ai.token.type", None)
         key = (when, *sorted((k, str(v)) for k, v in attrs.items()))
         tokens[key][f"{kind}_tokens"] = total / max(sum(counts), 1.0)
-    rows = []
+    rows: list[Row] = []
     duration = _points(data, "gen_ai.client.operation.duration")
     for attrs, when, counts, _total in _deltas(duration):
         bounds = _bounds(duration, attrs)
