@@ -210,8 +210,9 @@ def test_an_alert_nobody_planned_for_still_opens_and_says_what_is_missing(
         kinds = [e.kind for e in uow.incidents.timeline(incident.id)]
         timers = uow.timers.for_incident(incident.id)
     assert incident.severity == "sev3" and incident.runbook_id is None
-    assert "no_runbook" in kinds and "no_escalation" in kinds
-    assert timers == []
+    # The example workspace sets [routing] default_escalation: the unknown service pages it.
+    assert "no_runbook" in kinds and "default_policy" in kinds
+    assert incident.escalation_policy == "ml-platform-page" and len(timers) == 1
 
 
 def test_two_consumers_at_once_open_one_incident_per_group(

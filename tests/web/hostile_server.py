@@ -1,5 +1,5 @@
 """A module-scoped server per store (SQLite, PostgreSQL) for the hostile-input tests, with the
-pipeline ticked by the test (so "within one tick" means exactly one ``tick_once``)."""
+loop ticked by the test (so "within one tick" means exactly one ``Loop.tick``)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from firebreak.clock import SystemClock
 from firebreak.examples import write_example
+from firebreak.incidents.loop import Loop
 from firebreak.store.tables import Alert
-from firebreak.web.ticks import Ticker
 
 PG_ADMIN_URL = os.environ.get("FIREBREAK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -47,11 +47,20 @@ def database(backend: str, folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def hostile_server(backend: str, folder: Path) -> Iterator[tuple[Running, Ticker]]:
+def hostile_server(backend: str, folder: Path) -> Iterator[tuple[Running, Loop]]:
     root = folder / "ws"
     write_example(root, SystemClock().now().date())
     with database(backend, folder) as url, serve(root, url, ticks=False) as running:
-        yield running, Ticker(running.app.state.service, "test", detect=False)
+        service = running.app.state.service
+        loop = Loop(
+            service.store,
+            service.workspace,
+            service.clock,
+            "test",
+            {},
+            write_lock=service.write_lock,
+        )
+        yield running, loop
 
 
 def post(running: Running, kind: str, body: Any, raw: bytes | None = None) -> httpx.Response:

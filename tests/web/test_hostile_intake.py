@@ -14,7 +14,7 @@ import pytest
 from fb_server import Running
 from hostile_server import hostile_server, outcome, outcomes, post
 
-from firebreak.web.ticks import Ticker
+from firebreak.incidents.loop import Loop
 
 OVERFLOW_TIME = "9999-12-31T23:59:59-23:59"
 
@@ -94,7 +94,7 @@ CASES: dict[str, tuple[str, Any, str]] = {
 )
 def hostile(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Running, Ticker]]:
+) -> Iterator[tuple[Running, Loop]]:
     with hostile_server(request.param, tmp_path_factory.mktemp("hostile")) as pair:
         yield pair
 
@@ -119,15 +119,15 @@ def refusal(answer: httpx.Response) -> str:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_hostile_value_is_refused_with_the_field_and_the_limit(
-    hostile: tuple[Running, Ticker], case: str
+    hostile: tuple[Running, Loop], case: str
 ) -> None:
-    running, ticker = hostile
+    running, loop = hostile
     kind, body, named = CASES[case]
     raw = body if isinstance(body, bytes) else None
     text = refusal(post(running, kind, body, raw))
     assert named in text, text[:300]
     key = good(running)
-    ticker.tick_once()
+    loop.tick()
     assert outcome(running, key) == "opened"
 
 
@@ -142,9 +142,9 @@ CONCURRENT = [
 
 @pytest.mark.parametrize("case", CONCURRENT)
 def test_a_bad_request_never_fails_good_ones_sharing_its_commit(
-    hostile: tuple[Running, Ticker], case: str
+    hostile: tuple[Running, Loop], case: str
 ) -> None:
-    running, ticker = hostile
+    running, loop = hostile
     kind, body, _named = CASES[case]
     keys: list[str] = []
     statuses: list[int] = []
@@ -177,7 +177,7 @@ def test_a_bad_request_never_fails_good_ones_sharing_its_commit(
         t.join()
     assert sorted(set(statuses)) == [-400, 202], statuses
     for _ in range(50):  # 20 good alerts: a tick takes 20 at most
-        ticker.tick_once()
+        loop.tick()
         if None not in outcomes(running, keys).values():
             break
     assert set(outcomes(running, keys).values()) <= {"opened", "attached"}

@@ -79,3 +79,4 @@ class Normal:
     source: str
     starts_at: datetime | None
     trigger: str | None  # "runbook#index" for detector alerts
+    route: Any = None  # the routing.Decision that placed it (runbook, policy, notes)

@@ -2,7 +2,11 @@
 
 ``process_pending`` consumes the inbox (alerts that intake recorded) in arrival order::
 
-    normalise → dedup by fingerprint → group → open or attach → runbook → roles → escalation
+    normalise and route → dedup by fingerprint → group → open or attach → runbook → roles →
+    escalation
+
+Routing (``routing.route``: integration binding, labels, routes, policy, default) happens in
+normalisation, so every later stage sees the service and scenario the routes gave.
 
 Alert semantics follow PagerDuty's ``dedup_key``: a trigger for a key whose incident is resolved
 opens a new incident; acknowledge and resolve events for keys no open incident holds are kept in
@@ -22,10 +26,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from firebreak.incidents import actions, escalation, opening, quarantine, stages
+from firebreak.incidents import actions, escalation, opening, quarantine, routing, stages
 from firebreak.incidents.model import Normal
-from firebreak.notify.channels import Channels
-from firebreak.store.db import Store, UnitOfWork
+from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, IncidentAlert
 from firebreak.workspace import Workspace
 
@@ -85,10 +88,11 @@ def _process(
     result = ProcessResult()
     dedup = stages.Dedup(uow, {row.dedup_key for row in rows})
     groups = stages.Groups(uow, workspace.settings.incidents.group_window)
+    bound = routing.bindings(uow) if any(row.integration_id for row in rows) else {}
     outcomes: list[tuple[int, str, int | None]] = []
     with uow.session.no_autoflush:
         for row in rows:
-            alert = stages.normalise(row, workspace)
+            alert = stages.normalise(row, workspace, bound)
             outcome, incident = handle(uow, workspace, dedup, groups, alert, now)
             outcomes.append((row.id, outcome, incident.id if incident is not None else None))
             result.processed += 1
@@ -133,7 +137,7 @@ def handle(
     groups.remember(key, incident)
     dedup.remember(incident, stages.link_alert(uow, incident, alert, now))
     runbook = opening.attach_runbook(uow, workspace, incident, alert, now)
-    incident.escalation_policy = opening.escalation_policy(workspace, incident, runbook)
+    incident.escalation_policy = opening.escalation_policy(uow, workspace, incident, alert, now)
     opening.fill_roles(uow, workspace, incident, runbook, now)
     escalation.start(uow, incident, now)
     return "opened", incident
@@ -165,18 +169,3 @@ def source_event(
         {"fingerprint": alert.fingerprint, "firing": len(firing)},
     )
     return "resolved", incident
-
-
-def tick(
-    store: Store,
-    workspace: Workspace,
-    now: datetime,
-    worker_id: str,
-    channels: Channels,
-    limit: int = 500,
-) -> tuple[ProcessResult, int]:
-    """One tick of the live loop (``serve``/``worker``) or a drill: consume the inbox in one
-    transaction, then run due escalations and sends. Returns the pipeline result and pages sent."""
-    with store.unit_of_work() as uow:
-        result = process_pending(uow, workspace, now, limit)
-    return result, escalation.run_due(store, workspace, now, worker_id, channels)

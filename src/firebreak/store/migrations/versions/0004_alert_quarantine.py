@@ -1,7 +1,7 @@
 """alerts.rejected_reason: why the pipeline set an alert aside
 
-Revision ID: 0003_alert_quarantine
-Revises: 0002
+Revision ID: 0004_alert_quarantine
+Revises: 0003_routing
 Create Date: 2026-12-01 10:00:00
 
 An alert the pipeline cannot process (a value the store refuses, a bug) is marked processed with
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_alert_quarantine"
-down_revision = "0002"
+revision = "0004_alert_quarantine"
+down_revision = "0003_routing"
 branch_labels = None
 depends_on = None
 
