@@ -8,11 +8,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from firebreak import limits
 from firebreak.incidents import routing
-from firebreak.incidents.model import THIRD_PARTY, Normal
+from firebreak.incidents.model import THIRD_PARTY, Action, Normal
 from firebreak.settings import Settings
 from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, IncidentAlert
@@ -35,7 +35,7 @@ def normalise(
     return Normal(
         alert_id=row.id,
         fingerprint=row.dedup_key,
-        action=row.event_action,
+        action=cast(Action, row.event_action),  # intake wrote an AlertIn.action
         labels=labels,
         service=decision.service,
         scenario=decision.scenario,
