@@ -1,7 +1,7 @@
 """alerts.rejected_reason: why the pipeline set an alert aside
 
-Revision ID: 0004_alert_quarantine
-Revises: 0003_routing
+Revision ID: 0005_alert_quarantine
+Revises: 0004_ended_sessions
 Create Date: 2026-12-01 10:00:00
 
 An alert the pipeline cannot process (a value the store refuses, a bug) is marked processed with
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_alert_quarantine"
-down_revision = "0003_routing"
+revision = "0005_alert_quarantine"
+down_revision = "0004_ended_sessions"
 branch_labels = None
 depends_on = None
 
