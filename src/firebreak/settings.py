@@ -65,6 +65,19 @@ class ChannelSection(_Strict):
     retries: int = Field(default=3, ge=0, le=20)
 
 
+class PrometheusSource(_Strict):
+    """A Prometheus-compatible query API that promql triggers read (Prometheus, Mimir, Thanos,
+    VictoriaMetrics). Header values may use ``${ENV}`` so tokens stay out of git."""
+
+    url: str = Field(pattern=r"^https?://")
+    headers: dict[str, str] = {}
+    timeout: Duration = timedelta(seconds=10)
+
+
+class SourcesSection(_Strict):
+    prometheus: PrometheusSource | None = None
+
+
 class Settings(_Strict):
     workspace: WorkspaceSection = WorkspaceSection()
     store: StoreSection = StoreSection()
@@ -72,6 +85,7 @@ class Settings(_Strict):
     lint: LintSection = LintSection()
     incidents: IncidentsSection = IncidentsSection()
     channels: dict[str, ChannelSection] = {}
+    sources: SourcesSection = SourcesSection()
 
     @property
     def required_roles(self) -> tuple[str, ...]:

@@ -66,6 +66,7 @@ def _page(
     context = {
         "user": user[0] if user else None,
         "csrf": csrf_for(_svc(request), user[1]) if user else "",
+        "source_errors": _svc(request).sources.failing() if user else [],
         **data,
     }
     return templates.TemplateResponse(request, name, context)
