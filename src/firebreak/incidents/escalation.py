@@ -39,7 +39,8 @@ def start(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
             now,
             "firebreak",
             "no_escalation",
-            "no escalation policy (runbook or service): nobody will be paged",
+            "no escalation policy (integration, labels, routes, runbook, service) and no "
+            "[routing] default_escalation: nobody will be paged",
         )
         return
     uow.session.add(Timer(incident_id=incident.id, kind="escalate", due_at=now, level=0, attempt=0))
