@@ -302,3 +302,15 @@ class WorkspaceProcess(Base):
     last_reload_ok: Mapped[bool] = mapped_column(Boolean, default=True)
     last_reload_at: Mapped[datetime | None]
     seen_at: Mapped[datetime]
+
+
+class EndedSession(Base):
+    """A UI session signed out before its cookie expired (the cookie is refused from then on)."""
+
+    __tablename__ = "ended_sessions"
+    __table_args__ = (Index("ix_ended_sessions_expires", "expires_at"),)
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[int] = mapped_column(Integer)
+    ended_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # when the cookie would have expired; the row may go then
