@@ -97,6 +97,8 @@ def create_app(
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+            if loop is not None:
+                loop.close()
             await service.writer.stop()
 
     app = FirebreakApp(
@@ -132,6 +134,7 @@ def _loop(service: Service, worker_id: str) -> Loop:
         telemetry=service.take_telemetry,
         observe=service.stats.observe_tick,
         write_lock=service.write_lock,
+        health=service.sources,
     )
     service.channels = loop.channels
     return loop
@@ -157,7 +160,8 @@ def _install_probes(app: FastAPI, service: Service) -> None:
             counts = views.open_by_status(uow)
             rejected = quarantine.rejected_count(uow)
         return PlainTextResponse(
-            service.stats.render(counts, rejected), media_type="text/plain; version=0.0.4"
+            service.stats.render(counts, rejected) + service.sources.render(),
+            media_type="text/plain; version=0.0.4",
         )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.exc import StatementError
 
 from firebreak.clock import Clock
+from firebreak.detect.promql import SourceHealth
 from firebreak.errors import Forbidden, InputError, StoreError, Unauthorized
 from firebreak.incidents.intake import record_alerts
 from firebreak.incidents.model import AlertIn
@@ -39,6 +40,7 @@ class Service:
     clock: Clock
     session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     stats: Stats = field(default_factory=Stats)
+    sources: SourceHealth = field(default_factory=SourceHealth)  # promql queries, for /metrics
     channels: Any = None
     otlp_events: list[Events] = field(default_factory=list)
     otlp_lock: threading.Lock = field(default_factory=threading.Lock)
