@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from firebreak import __version__
 from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
+from firebreak.incidents import quarantine
 from firebreak.incidents.loop import Loop
 from firebreak.notify.channels import live_channels
 from firebreak.running import RunningWorkspace
@@ -107,6 +108,8 @@ def create_app(
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+            if loop is not None:
+                loop.close()
             await service.writer.stop()
 
     app = FirebreakApp(
@@ -143,6 +146,7 @@ def _loop(service: Service, worker_id: str) -> Loop:
         telemetry=service.take_telemetry,
         observe=service.stats.observe_tick,
         write_lock=service.write_lock,
+        health=service.sources,
     )
     service.channels = loop.channels
     return loop
@@ -165,7 +169,12 @@ def _follow_reloads(
         service.forget_lint()
         if loop is not None:
             channels = live_channels(workspace.settings.channels) if rebuild_channels else None
-            loop.adopt(workspace, runbooks_changed=runbooks_changed, channels=channels)
+            loop.adopt(
+                workspace,
+                runbooks_changed=runbooks_changed,
+                channels=channels,
+                promql_health=service.sources,
+            )
             service.channels = loop.channels
 
     running.on_change(adopt)
@@ -190,7 +199,8 @@ def _install_probes(app: FastAPI, service: Service) -> None:
     def metrics() -> PlainTextResponse:
         with service.store.unit_of_work(readonly=True) as uow:
             counts = views.open_by_status(uow)
-            text = service.stats.render(counts)
+            rejected = quarantine.rejected_count(uow)
+        text = service.stats.render(counts, rejected) + service.sources.render()
         text += workspace_api.health_metrics(service)
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
