@@ -132,7 +132,7 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
         user = session_user(request)
     except FirebreakError:
         user = None
-    back_url, back_label = _back(request)
+    back_url, back_label = _back(request) if status != 404 else ("/incidents", "Back to incidents")
     if status == 401:
         back_url = f"/login?next={quote(back_url)}"
         back_label = "Sign in"
