@@ -96,6 +96,8 @@ def create_app(
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+            if loop is not None:
+                loop.close()
             await service.writer.stop()
 
     app = FirebreakApp(
@@ -131,6 +133,7 @@ def _loop(service: Service, worker_id: str) -> Loop:
         telemetry=service.take_telemetry,
         observe=service.stats.observe_tick,
         write_lock=service.write_lock,
+        health=service.sources,
     )
     service.channels = loop.channels
     return loop
@@ -155,7 +158,8 @@ def _install_probes(app: FastAPI, service: Service) -> None:
         with service.store.unit_of_work(readonly=True) as uow:
             counts = views.open_by_status(uow)
         return PlainTextResponse(
-            service.stats.render(counts), media_type="text/plain; version=0.0.4"
+            service.stats.render(counts) + service.sources.render(),
+            media_type="text/plain; version=0.0.4",
         )
 
 

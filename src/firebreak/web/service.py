@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from firebreak.clock import Clock
+from firebreak.detect.promql import SourceHealth
 from firebreak.errors import Forbidden, Unauthorized
 from firebreak.incidents.intake import record_alerts
 from firebreak.incidents.model import AlertIn
@@ -37,6 +38,7 @@ class Service:
     clock: Clock
     session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     stats: Stats = field(default_factory=Stats)
+    sources: SourceHealth = field(default_factory=SourceHealth)  # promql queries, for /metrics
     channels: Any = None
     otlp_events: list[Events] = field(default_factory=list)
     otlp_lock: threading.Lock = field(default_factory=threading.Lock)

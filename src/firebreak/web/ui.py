@@ -94,6 +94,7 @@ def _page(
     context = {
         "user": user[0] if user else None,
         "csrf": csrf_for(svc, user[1]) if user else "",
+        "source_errors": svc.sources.failing() if user else [],
         "zone": zone.key,
         "zone_info": zone,
         "now": svc.clock.now(),
