@@ -82,10 +82,13 @@ def snapshot(runbook: Runbook) -> dict[str, Any]:
                 "role": s.role,
                 "commands": list(s.commands),
                 "expect": s.expect,
+                "links": [{"text": text, "url": url} for text, url in s.anchors],
             }
             for s in runbook.steps
         ],
         "done_when": [condition_text(c) for c in runbook.done_when],
+        "meaning": runbook.sections["meaning"].text if "meaning" in runbook.sections else None,
+        "impact": runbook.sections["impact"].text if "impact" in runbook.sections else None,
     }
 
 
