@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from firebreak import __version__
 from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
+from firebreak.incidents import quarantine
 from firebreak.incidents.loop import Loop
 from firebreak.store.db import Store
 from firebreak.web import api, intake, ui, views
@@ -157,8 +158,9 @@ def _install_probes(app: FastAPI, service: Service) -> None:
     def metrics() -> PlainTextResponse:
         with service.store.unit_of_work(readonly=True) as uow:
             counts = views.open_by_status(uow)
+            rejected = quarantine.rejected_count(uow)
         return PlainTextResponse(
-            service.stats.render(counts) + service.sources.render(),
+            service.stats.render(counts, rejected) + service.sources.render(),
             media_type="text/plain; version=0.0.4",
         )
 

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from firebreak import __version__
 from firebreak.durations import parse_duration
 from firebreak.errors import FirebreakError, Forbidden, InputError, NotFound, Unauthorized
-from firebreak.incidents import actions
+from firebreak.incidents import actions, quarantine
 from firebreak.runbooks.model import SCENARIOS
 from firebreak.web import detail, reports, timefmt, views
 from firebreak.web.auth import (
@@ -547,7 +547,15 @@ def runbooks_page(request: Request) -> Response:
     if user is None:
         return _login_redirect(request)
     data = reports.runbook_health(_svc(request))
-    return _page(request, "runbooks.html", user, nav="/runbooks", **data)
+    return _page(
+        request, "runbooks.html", user, nav="/runbooks", rejected=_rejected(request), **data
+    )
+
+
+def _rejected(request: Request) -> dict[str, Any]:
+    """Alerts the pipeline set aside: how many, and the latest with their reasons."""
+    with _svc(request).store.unit_of_work(readonly=True) as uow:
+        return {"count": quarantine.rejected_count(uow), "latest": quarantine.latest_rejected(uow)}
 
 
 @router.get("/favicon.ico")
