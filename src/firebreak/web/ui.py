@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -48,8 +48,7 @@ templates.env.globals["static"] = lambda name: f"/static/{name}?v={__version__}"
 def _when(context: Any, value: str | datetime | None, seconds: bool = False) -> Markup:
     """A time as the viewer reads it: 'Tue 1 Dec 10:13 CET (3 min ago)', in their zone."""
     zone = context.get("zone_info") or ZoneInfo("UTC")
-    now = context.get("now") or datetime.now(UTC)
-    return timefmt.time_html(value, zone, now, seconds)
+    return timefmt.time_html(value, zone, context.get("now"), seconds)
 
 
 templates.env.filters["when"] = _when
@@ -95,6 +94,7 @@ def _page(
     context = {
         "user": user[0] if user else None,
         "csrf": csrf_for(svc, user[1]) if user else "",
+        "workspace_warning": _workspace_warning(svc) if user else None,
         "source_errors": svc.sources.failing() if user else [],
         "zone": zone.key,
         "zone_info": zone,
@@ -133,7 +133,7 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
         user = session_user(request)
     except FirebreakError:
         user = None
-    back_url, back_label = _back(request)
+    back_url, back_label = _back(request) if status != 404 else ("/incidents", "Back to incidents")
     if status == 401:
         back_url = f"/login?next={quote(back_url)}"
         back_label = "Sign in"
@@ -149,6 +149,29 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
         back_url=back_url,
         back_label=back_label,
     )
+
+
+def _workspace_warning(service: Any) -> str | None:
+    """The banner text when the files on disk are not what runs (snapshot, refused reload)."""
+    running = service.running
+    if running is None:
+        return None
+    last = running.last_reload
+    if running.source == "snapshot":
+        return (
+            f"The workspace files do not load: firebreak is paging with the last good snapshot "
+            f"(revision {running.revision}). Run `firebreak lint` and fix the files."
+        )
+    if last is not None and not last.ok:
+        first = last.errors[0] if last.errors else {}
+        where = (
+            f" ({first.get('path')}:{first.get('line')}: {first.get('message')})" if first else ""
+        )
+        return (
+            f"The last workspace change was refused with {len(last.errors)} error(s){where}; "
+            f"firebreak keeps paging with revision {running.revision}."
+        )
+    return None
 
 
 def _viewer(request: Request) -> tuple[Principal, str] | None:
