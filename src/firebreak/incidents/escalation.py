@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from firebreak.incidents.actions import end_snooze
 from firebreak.notify.channels import Channels
 from firebreak.notify.redact import address_hash, redact_address
 from firebreak.notify.sendlog import deliver_pending
@@ -176,8 +177,6 @@ def fire(uow: UnitOfWork, workspace: Workspace, timer: Timer, now: datetime, bat
     timer.done = True
     incident = batch.incidents[timer.incident_id]
     if timer.kind == "snooze":
-        from firebreak.incidents.actions import end_snooze
-
         timer.outcome = "woke" if end_snooze(uow, incident, now) else "stopped"
         return 0
     policy = workspace.org.escalation_policies.get(incident.escalation_policy or "")

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from firebreak.clock import Clock
+from firebreak.detect.promql import PromqlDetector, client_for, promql_plans
 from firebreak.detect.stream import StreamingDetector
 from firebreak.incidents import escalation
 from firebreak.incidents.detector import to_alert
@@ -62,7 +63,6 @@ def live_detector(workspace: Workspace) -> StreamingDetector | None:
 
 def live_promql(workspace: Workspace, health: Any) -> Any:
     """The promql detector when the workspace has promql triggers and ``[sources.prometheus]``."""
-    from firebreak.detect.promql import PromqlDetector, client_for, promql_plans
 
     source = workspace.settings.sources.prometheus
     if source is None or not promql_plans(workspace.runbooks):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from firebreak.org import oncall as oc
 from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, IncidentAlert, RoleAssignment
+from firebreak.web import detail
 from firebreak.workspace import Workspace
 
 MAX_LIST = 500
@@ -152,7 +153,6 @@ def _add_page_details(
     uow: UnitOfWork, workspace: Workspace, row: Incident, now: datetime, out: dict[str, Any]
 ) -> None:
     """The alerts' details, the escalation's state, the runbook's Meaning and Impact."""
-    from firebreak.web import detail
 
     links = detail.step_links(workspace, row)
     for step in out["steps"]:
