@@ -7,7 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
 from firebreak.durations import parse_duration
 from firebreak.errors import InputError, Location
@@ -65,6 +72,29 @@ class ChannelSection(_Strict):
     retries: int = Field(default=3, ge=0, le=20)
 
 
+# --- [[inhibit]] ---------------------------------------------------------------------------------
+
+
+def _check_inhibit_matchers(value: dict[str, str]) -> dict[str, str]:
+    from firebreak.incidents.inhibit import check_matchers
+
+    check_matchers(value)
+    return value
+
+
+InhibitMatchers = Annotated[dict[str, str], AfterValidator(_check_inhibit_matchers)]
+
+
+class InhibitRule(_Strict):
+    """One ``[[inhibit]]`` rule (Alertmanager's inhibit_rules, applied to open incidents): while
+    an incident matching ``source`` is open, an alert matching ``target`` that has the same value
+    for every ``equal`` label joins that incident instead of paging."""
+
+    source: InhibitMatchers
+    target: InhibitMatchers
+    equal: list[str] = []
+
+
 class Settings(_Strict):
     workspace: WorkspaceSection = WorkspaceSection()
     store: StoreSection = StoreSection()
@@ -72,6 +102,7 @@ class Settings(_Strict):
     lint: LintSection = LintSection()
     incidents: IncidentsSection = IncidentsSection()
     channels: dict[str, ChannelSection] = {}
+    inhibit: list[InhibitRule] = []
 
     @property
     def required_roles(self) -> tuple[str, ...]:

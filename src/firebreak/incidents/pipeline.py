@@ -2,7 +2,12 @@
 
 ``process_pending`` consumes the inbox (alerts that intake recorded) in arrival order::
 
-    normalise → dedup by fingerprint → group → open or attach → runbook → roles → escalation
+    normalise → dedup by fingerprint → inhibit → group → open or attach → runbook → roles
+      → escalation → merge the symptoms it inhibits
+
+``[[inhibit]]`` rules (``merge.py``) put cause over symptom: an alert whose cause has an open
+incident joins it (outcome ``inhibited``, nobody paged), and an incident that is a cause takes in
+the open incidents of its symptoms, whichever fired first.
 
 Alert semantics follow PagerDuty's ``dedup_key``: a trigger for a key whose incident is resolved
 opens a new incident; acknowledge and resolve events for keys no open incident holds are kept in
@@ -20,6 +25,8 @@ from datetime import datetime
 from sqlalchemy import text
 
 from firebreak.incidents import actions, escalation, opening, stages
+from firebreak.incidents.inhibit import Inhibition
+from firebreak.incidents.merge import Inhibitor, merge_into
 from firebreak.incidents.model import Normal
 from firebreak.notify.channels import Channels
 from firebreak.store.db import Store, UnitOfWork
@@ -47,11 +54,12 @@ def process_pending(
     rows = uow.alerts.pending(limit)
     dedup = stages.Dedup(uow, {row.dedup_key for row in rows})
     groups = stages.Groups(uow, workspace.settings.incidents.group_window)
+    inhibitor = Inhibitor(uow, workspace)
     outcomes: list[tuple[int, str, int | None]] = []
     with uow.session.no_autoflush:
         for row in rows:
             alert = stages.normalise(row, workspace)
-            outcome, incident = handle(uow, workspace, dedup, groups, alert, now)
+            outcome, incident = handle(uow, workspace, dedup, groups, alert, now, inhibitor)
             outcomes.append((row.id, outcome, incident.id if incident is not None else None))
             result.processed += 1
             result.outcomes[outcome] += 1
@@ -70,6 +78,7 @@ def handle(
     groups: stages.Groups,
     alert: Normal,
     now: datetime,
+    inhibitor: Inhibitor | None = None,
 ) -> tuple[str, Incident | None]:
     """One alert through the stages; returns its outcome and the incident it went to."""
     found = dedup.find(alert)
@@ -78,6 +87,10 @@ def handle(
     if found is not None:
         stages.repeat(uow, found, alert, now)
         return "repeat", found[0]
+    inhibitor = inhibitor or Inhibitor(uow, workspace)
+    cause = inhibitor.cause_of(alert)
+    if cause is not None:
+        return "inhibited", inhibited(uow, dedup, cause, alert, now)
     key = stages.group_key(alert, workspace.settings)
     incident = groups.find(key, now)
     if incident is not None:
@@ -90,15 +103,48 @@ def handle(
             f"alert attached: {alert.summary}",
             {"fingerprint": alert.fingerprint},
         )
+        take_in_symptoms(uow, dedup, inhibitor, incident, now)
         return "attached", incident
     incident = opening.open_incident(uow, alert, key, now)
     groups.remember(key, incident)
+    inhibitor.remember(incident)
     dedup.remember(incident, stages.link_alert(uow, incident, alert, now))
     runbook = opening.attach_runbook(uow, workspace, incident, alert, now)
     incident.escalation_policy = opening.escalation_policy(workspace, incident, runbook)
     opening.fill_roles(uow, workspace, incident, runbook, now)
     escalation.start(uow, incident, now)
+    take_in_symptoms(uow, dedup, inhibitor, incident, now)
     return "opened", incident
+
+
+def inhibited(
+    uow: UnitOfWork,
+    dedup: stages.Dedup,
+    cause: tuple[Incident, Inhibition],
+    alert: Normal,
+    now: datetime,
+) -> Incident:
+    """The inhibit stage: a symptom alert joins its cause's incident; nobody is paged."""
+    incident, why = cause
+    dedup.remember(incident, stages.link_alert(uow, incident, alert, now))
+    uow.incidents.add_timeline(
+        incident.id,
+        now,
+        alert.source,
+        "alert_inhibited",
+        f"alert attached as a symptom ({why.text}): {alert.summary}",
+        {"fingerprint": alert.fingerprint, "rule": why.rule + 1},
+    )
+    return incident
+
+
+def take_in_symptoms(
+    uow: UnitOfWork, dedup: stages.Dedup, inhibitor: Inhibitor, incident: Incident, now: datetime
+) -> None:
+    """Merge the open incidents that ``incident`` is the cause of into it."""
+    for target, why in inhibitor.symptoms_of(incident):
+        for link in merge_into(uow, incident, target, why, now):
+            dedup.remember(incident, link)
 
 
 def source_event(
