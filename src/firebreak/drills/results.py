@@ -24,6 +24,7 @@ class DrillResult:
     participants: list[str] = field(default_factory=list)
     runbook: str | None = None
     wall_s: float = 0.0
+    incidents: list[dict[str, Any]] | None = None  # simulated drills: what the fault opened
 
     @property
     def passed(self) -> bool:
@@ -31,12 +32,15 @@ class DrillResult:
         return bool(self.objectives) and all(o.passed for o in self.objectives)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "scenario": self.scenario,
             "passed": self.passed,
             "objectives": [o.as_json() for o in self.objectives],
         }
+        if self.incidents is not None:
+            out["incidents"] = self.incidents
+        return out
 
 
 def pass_rate(results: Sequence[DrillResult]) -> float | None:

@@ -22,9 +22,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from firebreak.incidents import actions, escalation, opening, stages
+from firebreak.incidents import actions, escalation, opening, stages, urgency
 from firebreak.incidents.inhibit import Inhibition
 from firebreak.incidents.merge import Inhibitor, merge_into
 from firebreak.incidents.model import Normal
@@ -92,7 +92,7 @@ def handle(
     if cause is not None:
         return "inhibited", inhibited(uow, dedup, cause, alert, now)
     key = stages.group_key(alert, workspace.settings)
-    incident = groups.find(key, now)
+    incident = groups.find(key, now) or same_runbook(uow, groups, alert, key)
     if incident is not None:
         dedup.remember(incident, stages.link_alert(uow, incident, alert, now))
         uow.incidents.add_timeline(
@@ -103,6 +103,7 @@ def handle(
             f"alert attached: {alert.summary}",
             {"fingerprint": alert.fingerprint},
         )
+        urgency.raise_if_needed(uow, incident, alert, now)
         take_in_symptoms(uow, dedup, inhibitor, incident, now)
         return "attached", incident
     incident = opening.open_incident(uow, alert, key, now)
@@ -112,9 +113,32 @@ def handle(
     runbook = opening.attach_runbook(uow, workspace, incident, alert, now)
     incident.escalation_policy = opening.escalation_policy(workspace, incident, runbook)
     opening.fill_roles(uow, workspace, incident, runbook, now)
-    escalation.start(uow, incident, now)
+    urgency.start(uow, incident, alert, now)
     take_in_symptoms(uow, dedup, inhibitor, incident, now)
     return "opened", incident
+
+
+def same_runbook(
+    uow: UnitOfWork, groups: stages.Groups, alert: Normal, key: str
+) -> Incident | None:
+    """The triggers of one runbook make one incident: an alert naming a runbook joins the open
+    incident of its group that has that runbook, however long ago its last alert came (a
+    burn-rate trigger that fires an hour after the threshold trigger joins the same incident)."""
+    if alert.runbook_id is None:
+        return None
+    uow.session.flush()
+    found = uow.session.scalars(
+        select(Incident)
+        .where(
+            Incident.group_key == key,
+            Incident.status != "resolved",
+            Incident.runbook_id == alert.runbook_id,
+        )
+        .order_by(Incident.id.desc())
+    ).first()
+    if found is not None:
+        groups.remember(key, found)
+    return found
 
 
 def inhibited(
@@ -135,6 +159,7 @@ def inhibited(
         f"alert attached as a symptom ({why.text}): {alert.summary}",
         {"fingerprint": alert.fingerprint, "rule": why.rule + 1},
     )
+    urgency.raise_if_needed(uow, incident, alert, now)
     return incident
 
 
