@@ -213,9 +213,11 @@ def _live(
         click.echo(
             f"drill alert sent to {url.rstrip('/')}; real people are being paged (DRILL)", err=True
         )
+        incident = None
         if token:
             incident = live.follow(client, target, entry.scenario, started, clock, patience)
             objectives += live.grade_live(entry.scenario, incident)
+        objectives.append(live.verified(token is not None, incident, wait))
     return DrillResult(
         name=entry.name,
         scenario=entry.scenario.scenario,
@@ -270,12 +272,15 @@ def _print(results: Sequence[DrillResult], fmt: str) -> None:
         click.echo(json.dumps(report_json(results), indent=2))
         return
     for result in results:
-        mark = "PASS" if result.passed else "FAIL"
+        mark = {"passed": "PASS", "failed": "FAIL", "unverified": "UNVERIFIED"}[result.verdict]
         click.echo(f"{mark}  {result.name}  ({result.scenario}, {result.mode})")
         width = max((len(o.name) for o in result.objectives), default=0)
         for o in result.objectives:
             click.echo(f"  {'ok  ' if o.passed else 'FAIL'}  {o.name:<{width}}  {o.reason}")
     rate = pass_rate(results)
     passed = sum(r.passed for r in results)
+    counted = [r for r in results if r.verdict != "unverified"]
     shown = f"{rate:.0%}" if rate is not None else "n/a"
-    click.echo(f"\ndrill pass rate: {passed}/{len(results)} ({shown})")
+    unverified = len(results) - len(counted)
+    note = f"; {unverified} unverified, not counted" if unverified else ""
+    click.echo(f"\ndrill pass rate: {passed}/{len(counted)} ({shown}{note})")

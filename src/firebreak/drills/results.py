@@ -31,11 +31,19 @@ class DrillResult:
         """A drill passes when every objective passes (and it has at least one)."""
         return bool(self.objectives) and all(o.passed for o in self.objectives)
 
+    @property
+    def verdict(self) -> str:
+        """passed | failed | unverified (a live drill nobody followed to resolution)."""
+        if any(o.name == "verified" and not o.passed for o in self.objectives):
+            return "unverified"
+        return "passed" if self.passed else "failed"
+
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "name": self.name,
             "scenario": self.scenario,
             "passed": self.passed,
+            "verdict": self.verdict,
             "objectives": [o.as_json() for o in self.objectives],
         }
         if self.incidents is not None:
@@ -44,10 +52,11 @@ class DrillResult:
 
 
 def pass_rate(results: Sequence[DrillResult]) -> float | None:
-    """Drills passed / drills run; None when none ran."""
-    if not results:
+    """Drills passed / drills run, unverified live drills left out; None when none counts."""
+    counted = [r for r in results if r.verdict != "unverified"]
+    if not counted:
         return None
-    return sum(r.passed for r in results) / len(results)
+    return sum(r.passed for r in counted) / len(counted)
 
 
 def report_json(results: Sequence[DrillResult]) -> dict[str, Any]:

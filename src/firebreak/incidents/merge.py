@@ -102,6 +102,9 @@ def _move_alerts(uow: UnitOfWork, source: Incident, target: Incident) -> list[In
         if service not in (source.services or []):
             source.services = [*(source.services or []), service]
     source.last_alert_at = max(source.last_alert_at, target.last_alert_at)
+    starts = [t for t in (source.fault_started_at, target.fault_started_at) if t is not None]
+    if starts:
+        source.fault_started_at = min(starts)
     return moved
 
 

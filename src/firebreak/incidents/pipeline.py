@@ -24,7 +24,7 @@ from datetime import datetime
 
 from sqlalchemy import select, text
 
-from firebreak.incidents import actions, escalation, opening, stages, urgency
+from firebreak.incidents import actions, escalation, faultstart, opening, stages, urgency
 from firebreak.incidents.inhibit import Inhibition
 from firebreak.incidents.merge import Inhibitor, merge_into
 from firebreak.incidents.model import Normal
@@ -104,6 +104,7 @@ def handle(
             {"fingerprint": alert.fingerprint},
         )
         urgency.raise_if_needed(uow, incident, alert, now)
+        faultstart.from_alert(uow, incident, alert, now)
         take_in_symptoms(uow, dedup, inhibitor, incident, now)
         return "attached", incident
     incident = opening.open_incident(uow, alert, key, now)
@@ -113,6 +114,7 @@ def handle(
     runbook = opening.attach_runbook(uow, workspace, incident, alert, now)
     incident.escalation_policy = opening.escalation_policy(workspace, incident, runbook)
     opening.fill_roles(uow, workspace, incident, runbook, now)
+    faultstart.from_alert(uow, incident, alert, now)
     urgency.start(uow, incident, alert, now)
     take_in_symptoms(uow, dedup, inhibitor, incident, now)
     return "opened", incident
@@ -160,6 +162,7 @@ def inhibited(
         {"fingerprint": alert.fingerprint, "rule": why.rule + 1},
     )
     urgency.raise_if_needed(uow, incident, alert, now)
+    faultstart.from_alert(uow, incident, alert, now)
     return incident
 
 

@@ -281,6 +281,22 @@ async def ui_resolve(request: Request, incident_id: int) -> Response:
     return await _incident_action(request, incident_id, run)
 
 
+@router.post("/incidents/{incident_id}/fault_start")
+async def ui_fault_start(request: Request, incident_id: int) -> Response:
+    def run(uow: Any, actor: str, now: Any, form: dict[str, str]) -> None:
+        text = form.get("at", "").strip()
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            raise InputError(
+                "fault start: expected a date and time, such as 2026-12-01T09:14"
+            ) from None
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        actions.set_fault_start(uow, incident_id, at, actor, now)
+
+    return await _incident_action(request, incident_id, run)
+
+
 @router.post("/incidents/{incident_id}/roles")
 async def ui_roles(request: Request, incident_id: int) -> Response:
     def run(uow: Any, actor: str, now: Any, form: dict[str, str]) -> None:
