@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("firebreak.cli.auth_cmd:token", "Create API tokens."),
     "integration": ("firebreak.cli.auth_cmd:integration", "Create intake integration keys."),
     "incident": ("firebreak.cli.incident_cmd:incident", "Change an incident (fault start)."),
+    "route": ("firebreak.cli.route_cmd:route", "Test where an alert would go (route test)."),
     "import": (
         "firebreak.cli.import_cmd:import_",
         "Import schedules, policies and alert rules from other tools.",

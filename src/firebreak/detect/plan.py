@@ -80,7 +80,8 @@ def compile_plans(runbooks: Iterable[Runbook], step: timedelta = DEFAULT_STEP) -
     plans = []
     for runbook in runbooks:
         for index, trigger in enumerate(runbook.triggers):
-            plans.extend(split_tiers(compile_one(runbook, index, trigger, step)))
+            if trigger.promql is None:  # PromQL triggers are evaluated by detect.promql
+                plans.extend(split_tiers(compile_one(runbook, index, trigger, step)))
     return plans
 
 

@@ -24,11 +24,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from firebreak import __version__
 from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
+from firebreak.incidents import quarantine
+from firebreak.incidents.loop import Loop
 from firebreak.store.db import Store
-from firebreak.web import api, intake, ui, views
-from firebreak.web.fastpath import IntakeFastPath
+from firebreak.web import api, bodycap, intake, ui, views
 from firebreak.web.service import Service
-from firebreak.web.ticks import Ticker
 from firebreak.workspace import Workspace
 
 log = logging.getLogger("firebreak.web")
@@ -51,15 +51,27 @@ class RedactKeys(logging.Filter):
 
 
 class FirebreakApp(FastAPI):
-    """FastAPI with the intake fast path in front of its middleware stack: under load most
-    requests are alert posts, and the stack's cost per request is most of theirs."""
+    """FastAPI with intake (``web.intake``) in front of its middleware stack: under load most
+    requests are alert posts, and the stack's cost per request is most of theirs. The OpenAPI
+    schema lists the intake routes beside the framework's own."""
 
-    fast_path: IntakeFastPath | None = None
+    intake: intake.Intake | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.fast_path is not None and await self.fast_path.handle(scope, receive, send):
+        if self.intake is not None and await self.intake.handle(scope, receive, send):
             return
+        if scope["type"] == "http":  # every other route: its body capped before anything reads it
+            if bodycap.declared_too_large(scope):
+                await bodycap.refuse(send)
+                return
+            receive = bodycap.capped(receive)
         await super().__call__(scope, receive, send)
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            schema["paths"] = {**intake.openapi_paths(), **schema.get("paths", {})}
+        return self.openapi_schema or {}
 
 
 def create_app(
@@ -77,12 +89,12 @@ def create_app(
     service = Service(workspace=workspace, store=store, clock=clock, channels=channels)
     if session_key is not None:
         service.session_key = session_key
-    ticker = Ticker(service, worker_id) if ticks else None
+    loop = _loop(service, worker_id) if ticks else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await service.writer.start()
-        task = asyncio.create_task(ticker.run_async(tick_interval)) if ticker else None
+        task = asyncio.create_task(loop.run_async(tick_interval)) if loop else None
         try:
             yield
         finally:
@@ -90,6 +102,8 @@ def create_app(
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+            if loop is not None:
+                loop.close()
             await service.writer.stop()
 
     app = FirebreakApp(
@@ -101,17 +115,34 @@ def create_app(
         description="Incident response for AI services: intake, incidents, on-call and figures.",
     )
     app.state.service = service
-    app.state.ticker = ticker
-    app.include_router(intake.router)
+    app.state.loop = loop
     app.include_router(api.router)
     app.include_router(ui.router)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
+    app.add_middleware(ui.SecurityHeaders)
     _install_handlers(app)
     _install_probes(app, service)
-    app.fast_path = IntakeFastPath(app, service)
+    app.intake = intake.Intake(service)
     return app
+
+
+def _loop(service: Service, worker_id: str) -> Loop:
+    """The live loop beside the HTTP server: detection fed by this process's OTLP intake."""
+    loop = Loop.live(
+        service.store,
+        service.workspace,
+        service.clock,
+        worker_id,
+        service.channels,
+        telemetry=service.take_telemetry,
+        observe=service.stats.observe_tick,
+        write_lock=service.write_lock,
+        health=service.sources,
+    )
+    service.channels = loop.channels
+    return loop
 
 
 def _install_probes(app: FastAPI, service: Service) -> None:
@@ -132,8 +163,10 @@ def _install_probes(app: FastAPI, service: Service) -> None:
     def metrics() -> PlainTextResponse:
         with service.store.unit_of_work(readonly=True) as uow:
             counts = views.open_by_status(uow)
+            rejected = quarantine.rejected_count(uow)
         return PlainTextResponse(
-            service.stats.render(counts), media_type="text/plain; version=0.0.4"
+            service.stats.render(counts, rejected) + service.sources.render(),
+            media_type="text/plain; version=0.0.4",
         )
 
 
@@ -148,10 +181,7 @@ def _error(
     request: Request, status: int, code: str, message: str, extra: dict[str, Any] | None = None
 ) -> Response:
     if _wants_html(request):
-        from firebreak.web.ui import templates
-
-        context = {"user": None, "csrf": "", "status": status, "code": code, "message": message}
-        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+        return ui.error_page(request, status, message)
     body: dict[str, Any] = {"error": code, "message": message, **(extra or {})}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, headers=headers)
@@ -180,7 +210,7 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        codes = {404: "not_found", 405: "method_not_allowed"}
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         code = codes.get(exc.status_code, "http_error")
         return _error(request, exc.status_code, code, str(exc.detail))
 
