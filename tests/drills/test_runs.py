@@ -71,7 +71,7 @@ def test_every_builtin_drill_passes_on_the_example_workspace(example_workspace: 
     assert report["pass_rate"] == 1.0
     assert len(report["drills"]) == 9
     first = report["drills"][0]
-    assert set(first) == {"name", "scenario", "passed", "objectives", "incidents"}
+    assert set(first) == {"name", "scenario", "passed", "verdict", "objectives", "incidents"}
     assert set(first["objectives"][0]) == {"name", "passed", "reason"}
     for one in report["drills"]:  # one fault, one incident, one page
         noise = next(o for o in one["objectives"] if o["name"] == "noise")

@@ -133,7 +133,6 @@ def provider_alert(key: str = "openai-429", provider: str = "openai") -> AlertIn
     return AlertIn(
         source="generic",
         dedup_key=key,
-        status="firing",
         labels={
             "service": "model-gateway",
             "scenario": "third_party_failure",

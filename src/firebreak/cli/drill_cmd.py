@@ -79,7 +79,8 @@ def drill(
     the runbooks' triggers, the incident pipeline, escalation and a recording channel, and
     simulated responders acknowledge and work the runbook. The drill's incidents live in a
     throwaway in-memory store; only the verdict is recorded in the workspace's store (drill_runs).
-    Exit status: 0 every drill passed, 1 one failed, 2 bad input.
+    Exit status: 0 no drill failed (an unverified live drill is not a failure, nor a pass),
+    1 one failed, 2 bad input.
 
     \b
     Examples:
@@ -115,7 +116,7 @@ def drill(
         if store is not None:
             store.dispose()
     _print(results, fmt)
-    raise click.exceptions.Exit(0 if all(r.passed for r in results) else 1)
+    raise click.exceptions.Exit(1 if any(r.verdict == "failed" for r in results) else 0)
 
 
 def _run(
