@@ -70,6 +70,8 @@ class TokenIn(_Body):
 class IntegrationIn(_Body):
     kind: Literal["alertmanager", "pagerduty", "generic", "otlp"]
     name: Name = ""
+    service: Annotated[str, Field(max_length=120)] | None = None  # binding (routing.md)
+    escalation: Annotated[str, Field(max_length=200)] | None = None
 
 
 def service_of(request: Request) -> Service:
@@ -269,8 +271,20 @@ def integrations(request: Request, who: Admin) -> dict[str, Any]:
 )
 def create_integration(request: Request, who: Admin, body: IntegrationIn) -> dict[str, Any]:
     svc = service_of(request)
+    org = svc.workspace.org
+    if body.service is not None and body.service not in org.services:
+        raise InputError(f"service: no service {body.service!r} in org/")
+    if body.escalation is not None and body.escalation not in org.escalation_policies:
+        raise InputError(f"escalation: no escalation policy {body.escalation!r} in org/")
     with svc.store.unit_of_work() as uow:
-        ident, key = credentials.create_integration(uow, body.kind, body.name, svc.clock.now())
+        ident, key = credentials.create_integration(
+            uow,
+            body.kind,
+            body.name,
+            svc.clock.now(),
+            service=body.service,
+            escalation=body.escalation,
+        )
     return {"id": ident, "kind": body.kind, "key": key}
 
 
