@@ -8,36 +8,13 @@ fired on normal traffic.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from firebreak.drills.record import DrillRecord, IncidentSeen
+from firebreak.drills.noise import noise
+from firebreak.drills.record import DrillRecord, IncidentSeen, fault_incidents
+from firebreak.drills.results import ObjectiveResult
 from firebreak.drills.scenario import Objectives
 from firebreak.durations import format_duration as fmt
-
-
-@dataclass(frozen=True)
-class ObjectiveResult:
-    name: str
-    passed: bool
-    reason: str
-
-    def as_json(self) -> dict[str, object]:
-        return {"name": self.name, "passed": self.passed, "reason": self.reason}
-
-
-def fault_incidents(record: DrillRecord) -> list[IncidentSeen]:
-    """Incidents open at the fault's start or opened after it, oldest first."""
-    return sorted(
-        (
-            i
-            for i in record.incidents
-            if i.opened_at >= record.fault_start
-            or i.resolved_at is None
-            or i.resolved_at > record.fault_start
-        ),
-        key=lambda i: i.opened_at,
-    )
 
 
 def fault_incident(record: DrillRecord, expected: str | None = None) -> IncidentSeen | None:
@@ -51,7 +28,7 @@ def fault_incident(record: DrillRecord, expected: str | None = None) -> Incident
             return matching[0]
     alert = record.first_alert_after(record.fault_start, expected)
     if alert is not None and alert.incident_id is not None:
-        found = record.incident(alert.incident_id)
+        found = record.incident(record.root(alert.incident_id))
         if found is not None:
             return found
     later = [i for i in candidates if i.opened_at >= record.fault_start]
@@ -76,6 +53,8 @@ def grade(objectives: Objectives, record: DrillRecord) -> list[ObjectiveResult]:
         out.append(ack_within(objectives.ack_within, incident, record))
     if objectives.resolved_within is not None:
         out.append(resolved_within(objectives.resolved_within, incident, record))
+    if objectives.noise:
+        out.append(noise(record, incident))
     return out
 
 

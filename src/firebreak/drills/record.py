@@ -81,6 +81,7 @@ class IncidentSeen:
     resolution: str | None = None
     steps: dict[str, str] = field(default_factory=dict)  # step key -> done | skipped
     pending_steps: list[str] = field(default_factory=list)  # step keys nobody carried out
+    merged_into: int | None = None  # folded into this incident by an inhibit rule
 
 
 @dataclass
@@ -101,6 +102,20 @@ class DrillRecord:
     no_contact: set[str] = field(default_factory=set)  # people the workspace gives no contact
     trigger_signals: dict[str, list[str]] = field(default_factory=dict)  # runbook -> its signals
     done_when_missed: list[str] = field(default_factory=list)  # conditions that never held
+    faults: int = 1  # distinct faults: faults whose times overlap are one
+
+    def root(self, incident_id: int) -> int:
+        """The incident an incident ended up in, following merges."""
+        seen = self.incident(incident_id)
+        while seen is not None and seen.merged_into is not None:
+            incident_id = seen.merged_into
+            seen = self.incident(incident_id)
+        return incident_id
+
+    def opened_by(self, incident_id: int) -> AlertSeen | None:
+        """The alert that opened an incident (the first one that went to it)."""
+        mine = [a for a in self.alerts if a.incident_id == incident_id]
+        return min(mine, key=lambda a: a.at) if mine else None
 
     def offset(self, at: datetime) -> str:
         """``+2h05m``: an instant as an offset from the drill's start, for reasons."""
@@ -132,3 +147,21 @@ class DrillRecord:
 
     def since_fault(self, at: datetime) -> timedelta:
         return at - self.fault_start
+
+
+def fault_incidents(record: DrillRecord, *, merged: bool = False) -> list[IncidentSeen]:
+    """Incidents open at the fault's start or opened after it, oldest first; an incident merged
+    into another counts as part of that one (kept only with ``merged``)."""
+    return sorted(
+        (
+            i
+            for i in record.incidents
+            if (merged or i.merged_into is None)
+            and (
+                i.opened_at >= record.fault_start
+                or i.resolved_at is None
+                or i.resolved_at > record.fault_start
+            )
+        ),
+        key=lambda i: i.opened_at,
+    )
