@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -94,6 +94,7 @@ def _page(
     context = {
         "user": user[0] if user else None,
         "csrf": csrf_for(svc, user[1]) if user else "",
+        "workspace_warning": _workspace_warning(svc) if user else None,
         "source_errors": svc.sources.failing() if user else [],
         "zone": zone.key,
         "zone_info": zone,
@@ -148,6 +149,29 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
         back_url=back_url,
         back_label=back_label,
     )
+
+
+def _workspace_warning(service: Any) -> str | None:
+    """The banner text when the files on disk are not what runs (snapshot, refused reload)."""
+    running = service.running
+    if running is None:
+        return None
+    last = running.last_reload
+    if running.source == "snapshot":
+        return (
+            f"The workspace files do not load: firebreak is paging with the last good snapshot "
+            f"(revision {running.revision}). Run `firebreak lint` and fix the files."
+        )
+    if last is not None and not last.ok:
+        first = last.errors[0] if last.errors else {}
+        where = (
+            f" ({first.get('path')}:{first.get('line')}: {first.get('message')})" if first else ""
+        )
+        return (
+            f"The last workspace change was refused with {len(last.errors)} error(s){where}; "
+            f"firebreak keeps paging with revision {running.revision}."
+        )
+    return None
 
 
 def _viewer(request: Request) -> tuple[Principal, str] | None:
@@ -418,6 +442,22 @@ async def ui_resolve(request: Request, incident_id: int) -> Response:
             form.get("note") or None,
             confirm_done=form.get("confirm_done") == "1",
         )
+
+    return await _incident_action(request, incident_id, run)
+
+
+@router.post("/incidents/{incident_id}/fault_start")
+async def ui_fault_start(request: Request, incident_id: int) -> Response:
+    def run(uow: Any, actor: str, now: Any, form: dict[str, str]) -> None:
+        text = form.get("at", "").strip()
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            raise InputError(
+                "fault start: expected a date and time, such as 2026-12-01T09:14"
+            ) from None
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        actions.set_fault_start(uow, incident_id, at, actor, now)
 
     return await _incident_action(request, incident_id, run)
 
