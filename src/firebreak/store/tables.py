@@ -270,3 +270,15 @@ class Baseline(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]
     figures: Mapped[JSONDict]
+
+
+class BaselineCapture(Base):
+    """A baseline being captured: the service saves it under ``name`` once ``ends_at`` passes."""
+
+    __tablename__ = "baseline_captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    started_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
