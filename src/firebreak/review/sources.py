@@ -10,10 +10,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from firebreak.drills.catalog import load_catalog
+from firebreak.drills.scenario import ScenarioError
 from firebreak.metrics.figures import Period
 from firebreak.metrics.load import load_incidents, snapshot_steps
 from firebreak.metrics.records import IncidentRecord, StepInfo
+from firebreak.org.checks import check_workspace
 from firebreak.review.gaps import Mark, group_marks
+from firebreak.runbooks.lint import lint_runbook
 from firebreak.store.tables import DrillRun, Incident, RoleAssignment, StepProgress
 from firebreak.workspace import Workspace
 
@@ -71,8 +75,6 @@ def commanders(session: Session, ids: Sequence[int]) -> dict[int, str | None]:
 
 def findings(workspace: Workspace, today: date, codes: Sequence[str]) -> list[dict[str, Any]]:
     """Lint findings of the given codes for the loaded workspace, as lint's JSON shows them."""
-    from firebreak.org.checks import check_workspace
-    from firebreak.runbooks.lint import lint_runbook
 
     found = []
     if any(c.startswith("FB2") for c in codes):
@@ -89,8 +91,6 @@ def drills_due(
     workspace: Workspace, session: Session, now: datetime, every: timedelta
 ) -> list[dict[str, Any]]:
     """Drills of this workspace not run (simulated or live) within ``every``, oldest first."""
-    from firebreak.drills.catalog import load_catalog
-    from firebreak.drills.scenario import ScenarioError
 
     try:
         names = sorted(load_catalog(workspace))

@@ -6,6 +6,7 @@ by false alarms per week, and key-person risk.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -15,6 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from firebreak.detect.backtest import report
+from firebreak.detect.batch import evaluate
+from firebreak.detect.plan import compile_plans
+from firebreak.drills.coverage import Participation, undrilled
 from firebreak.errors import InputError, NotFound
 from firebreak.metrics.baselines import compare
 from firebreak.metrics.figures import REPORT_VERSION, Period, compute
@@ -23,6 +28,7 @@ from firebreak.metrics.timeseries import bucket_start, timeseries
 from firebreak.review import capture, sources
 from firebreak.review.decay import decay_alarms
 from firebreak.review.gaps import execution_gaps
+from firebreak.signals.readers import read_many
 from firebreak.store.tables import Baseline, DrillRun
 from firebreak.workspace import Workspace
 
@@ -64,7 +70,6 @@ def pick_baseline(session: Session, name: str | None) -> tuple[str, str, dict[st
 
 def read_baseline_file(path: Path) -> tuple[str, str, dict[str, Any]]:
     """A baseline from a file of ``firebreak report --format json``."""
-    import json
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -76,7 +81,6 @@ def read_baseline_file(path: Path) -> tuple[str, str, dict[str, Any]]:
 
 
 def _coverage(workspace: Workspace, session: Session, now: datetime) -> list[dict[str, Any]]:
-    from firebreak.drills.coverage import Participation, undrilled
 
     rows = session.scalars(select(DrillRun).where(DrillRun.runbook.is_not(None))).all()
     runs = [Participation(str(r.runbook), tuple(r.participants or ()), r.started_at) for r in rows]
@@ -146,10 +150,6 @@ def backtest_suggestions(
     workspace: Workspace, telemetry: Sequence[Path]
 ) -> dict[str, float | None]:
     """``runbook#index`` -> the backtest's suggested threshold over ``telemetry``."""
-    from firebreak.detect.backtest import report
-    from firebreak.detect.batch import evaluate
-    from firebreak.detect.plan import compile_plans
-    from firebreak.signals.readers import read_many
 
     prices = workspace.root / "prices.yaml"
     data = read_many(list(telemetry), prices if prices.is_file() else None)
@@ -172,16 +172,18 @@ def build_review(
     baseline_name: str | None = None,
     baseline: tuple[str, str, dict[str, Any]] | None = None,
     suggestions: Mapping[str, float | None] | None = None,
+    complete_captures: bool = True,
 ) -> dict[str, Any]:
     """The review of ``[now - period, now)`` with ``weeks`` weeks of trend, JSON-ready.
 
-    Completes any baseline capture whose period has ended first (the session must be writable).
+    With ``complete_captures`` it first saves every baseline capture whose period has ended
+    (the session must then be writable); the service's tick does that on its own.
     """
     if period <= timedelta(0):
         raise InputError(f"--period: a review covers more than 0, got {period}")
     if not 1 <= weeks <= MAX_WEEKS:
         raise InputError(f"--weeks: from 1 to {MAX_WEEKS}, got {weeks}")
-    saved_now = capture.complete_due(session, now)
+    saved_now = capture.complete_due(session, now) if complete_captures else []
     span = Period(now - period, now)
     marked, rows = sources.incidents_with_marks(session, span)
     records = [rec for rec, _ in marked]

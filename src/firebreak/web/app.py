@@ -26,7 +26,7 @@ from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
 from firebreak.incidents.loop import Loop
 from firebreak.store.db import Store
-from firebreak.web import api, intake, ui, views
+from firebreak.web import api, intake, maintenance, ui, views
 from firebreak.web.service import Service
 from firebreak.workspace import Workspace
 
@@ -109,7 +109,9 @@ def create_app(
     app.state.service = service
     app.state.loop = loop
     app.include_router(api.router)
+    app.include_router(maintenance.api)
     app.include_router(ui.router)
+    app.include_router(maintenance.pages)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
