@@ -75,3 +75,43 @@ def _org_command(source: str, module: str, tool: str) -> click.Command:
 
 
 import_.add_command(_org_command("pagerduty", "firebreak.imports.pagerduty", "PagerDuty"))
+
+
+@import_.command(
+    name="prometheus-rules",
+    epilog="""\b
+Examples:
+  firebreak import prometheus-rules rules/*.yaml --workspace demo
+  firebreak lint demo --select FB1,FB2,FB4""",
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@workspace_option
+@format_option("text", "json")
+def prometheus_rules(files: tuple[str, ...], workspace: str | None, fmt: str) -> None:
+    """Turn each alerting rule into runbooks/imported/<alertname>.md with a promql trigger.
+
+    Its `for`, labels, severity and runbook_url are kept; the sections a person must still write
+    are marked TODO, and `firebreak lint` lists them. Recording rules are reported and skipped.
+    Rule files (groups:) and Prometheus Operator PrometheusRule objects are read.
+    """
+    from firebreak.imports.prometheus_rules import read_rules, write_runbooks
+    from firebreak.workspace import resolve_root
+
+    root = resolve_root(workspace)
+    imported = read_rules([Path(f) for f in files])
+    written = write_runbooks(root, imported)
+    shown = [str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in written]
+    if fmt == "json":
+        report = {"runbooks": shown, "recording_rules": imported.recording, "notes": imported.notes}
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"wrote {len(shown)} runbook(s) under runbooks/imported/:")
+    for path in shown:
+        click.echo(f"  {path}")
+    if imported.recording:
+        click.echo(f"skipped {len(imported.recording)} recording rule(s) (no alert to page on):")
+        for name in imported.recording:
+            click.echo(f"  {name}")
+    for note in imported.notes:
+        click.echo(f"not carried over: {note}")
+    click.echo("next: firebreak lint (it lists what each runbook still needs)")

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from firebreak import __version__
 from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
+from firebreak.incidents import quarantine
 from firebreak.incidents.loop import Loop
 from firebreak.store.db import Store
 from firebreak.web import api, intake, maintenance, ui, views
@@ -96,6 +97,8 @@ def create_app(
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+            if loop is not None:
+                loop.close()
             await service.writer.stop()
 
     app = FirebreakApp(
@@ -115,6 +118,7 @@ def create_app(
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
+    app.add_middleware(ui.SecurityHeaders)
     _install_handlers(app)
     _install_probes(app, service)
     app.intake = intake.Intake(service)
@@ -132,6 +136,7 @@ def _loop(service: Service, worker_id: str) -> Loop:
         telemetry=service.take_telemetry,
         observe=service.stats.observe_tick,
         write_lock=service.write_lock,
+        health=service.sources,
     )
     service.channels = loop.channels
     return loop
@@ -155,8 +160,10 @@ def _install_probes(app: FastAPI, service: Service) -> None:
     def metrics() -> PlainTextResponse:
         with service.store.unit_of_work(readonly=True) as uow:
             counts = views.open_by_status(uow)
+            rejected = quarantine.rejected_count(uow)
         return PlainTextResponse(
-            service.stats.render(counts), media_type="text/plain; version=0.0.4"
+            service.stats.render(counts, rejected) + service.sources.render(),
+            media_type="text/plain; version=0.0.4",
         )
 
 
@@ -171,10 +178,7 @@ def _error(
     request: Request, status: int, code: str, message: str, extra: dict[str, Any] | None = None
 ) -> Response:
     if _wants_html(request):
-        from firebreak.web.ui import templates
-
-        context = {"user": None, "csrf": "", "status": status, "code": code, "message": message}
-        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+        return ui.error_page(request, status, message)
     body: dict[str, Any] = {"error": code, "message": message, **(extra or {})}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, headers=headers)

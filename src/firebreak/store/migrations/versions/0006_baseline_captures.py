@@ -1,7 +1,7 @@
 """baseline_captures: a baseline captured over a period, saved by the service when it ends
 
-Revision ID: 0003_baseline_captures
-Revises: 0002
+Revision ID: 0006_baseline_captures
+Revises: 0005_alert_quarantine
 Create Date: 2026-12-01 10:10:00
 
 `firebreak baseline start` records a capture; the service's tick saves the baseline once the
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_baseline_captures"
-down_revision = "0002"
+revision = "0006_baseline_captures"
+down_revision = "0005_alert_quarantine"
 branch_labels = None
 depends_on = None
 
