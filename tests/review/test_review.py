@@ -55,7 +55,9 @@ def _workspace(example_workspace: Path) -> Workspace:
     _stale(example_workspace)
     toml = example_workspace / "firebreak.toml"
     toml.write_text(
-        toml.read_text().replace("[review]\n", '[review]\nto = ["person:dana", "person:lee"]\n', 1)
+        toml.read_text().replace(
+            'to = ["team:ml-platform"]', 'to = ["person:dana", "person:lee"]', 1
+        )
     )
     return require(example_workspace)
 

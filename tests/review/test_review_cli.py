@@ -29,7 +29,9 @@ def run(*args: str, ws: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def history_ws(example_workspace: Path) -> Path:
     toml = example_workspace / "firebreak.toml"
-    toml.write_text(toml.read_text().replace("[review]\n", '[review]\nto = ["person:dana"]\n', 1))
+    toml.write_text(
+        toml.read_text().replace('to = ["team:ml-platform"]', 'to = ["person:dana"]', 1)
+    )
     store = open_store(f"sqlite:///{example_workspace / 'firebreak.db'}")
     store.upgrade()
     write_history(store, require(example_workspace), SystemClock().now(), worse=True)
@@ -79,6 +81,8 @@ def test_bad_input_gets_a_clear_message(example_workspace: Path, tmp_path: Path)
     empty = run("review", ws=example_workspace)
     assert empty.returncode == 0 and "no history recorded yet" in empty.stderr
     assert "No baseline saved yet" in empty.stdout
+    toml = example_workspace / "firebreak.toml"
+    toml.write_text(toml.read_text().replace('to = ["team:ml-platform"]', "to = []", 1))
     nobody = run("review", "--send", ws=example_workspace)
     assert nobody.returncode == 2 and "[review] to names nobody" in nobody.stderr
 
