@@ -17,6 +17,10 @@ from typing import Any
 
 from firebreak.errors import InputError
 
+# Request bodies (bytes): refused with 413 before they are read, and while chunked ones arrive.
+BODY_INTAKE = 5 * 1024 * 1024  # Alertmanager groups and OTLP batches stay far below this
+BODY_OTHER = 64 * 1024  # the API's and the UI's bodies: a note is at most 4,000 characters
+
 # Column sizes (characters). store/tables.py uses these; so does intake.
 SOURCE = 20
 STATUS = 16  # statuses, outcomes, event actions, roles of tokens

@@ -90,7 +90,8 @@ def record(
             now,
             "firebreak",
             "page_sent",
-            f"paged {target} (level {row.level + 1})",
+            f"paged {target} "
+            + ("(as a responder)" if is_responder_page(row) else f"(level {row.level + 1})"),
             {"notification": row.id, "person": row.person_id, "contact_type": row.contact_type},
         )
         return

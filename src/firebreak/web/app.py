@@ -27,7 +27,7 @@ from firebreak.errors import FirebreakError
 from firebreak.incidents import quarantine
 from firebreak.incidents.loop import Loop
 from firebreak.store.db import Store
-from firebreak.web import api, intake, maintenance, ui, views
+from firebreak.web import api, bodycap, intake, maintenance, ui, views
 from firebreak.web.service import Service
 from firebreak.workspace import Workspace
 
@@ -60,6 +60,11 @@ class FirebreakApp(FastAPI):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self.intake is not None and await self.intake.handle(scope, receive, send):
             return
+        if scope["type"] == "http":  # every other route: its body capped before anything reads it
+            if bodycap.declared_too_large(scope):
+                await bodycap.refuse(send)
+                return
+            receive = bodycap.capped(receive)
         await super().__call__(scope, receive, send)
 
     def openapi(self) -> dict[str, Any]:
@@ -207,7 +212,7 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        codes = {404: "not_found", 405: "method_not_allowed"}
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         code = codes.get(exc.status_code, "http_error")
         return _error(request, exc.status_code, code, str(exc.detail))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -48,8 +48,7 @@ templates.env.globals["static"] = lambda name: f"/static/{name}?v={__version__}"
 def _when(context: Any, value: str | datetime | None, seconds: bool = False) -> Markup:
     """A time as the viewer reads it: 'Tue 1 Dec 10:13 CET (3 min ago)', in their zone."""
     zone = context.get("zone_info") or ZoneInfo("UTC")
-    now = context.get("now") or datetime.now(UTC)
-    return timefmt.time_html(value, zone, now, seconds)
+    return timefmt.time_html(value, zone, context.get("now"), seconds)
 
 
 templates.env.filters["when"] = _when
@@ -133,7 +132,7 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
         user = session_user(request)
     except FirebreakError:
         user = None
-    back_url, back_label = _back(request)
+    back_url, back_label = _back(request) if status != 404 else ("/incidents", "Back to incidents")
     if status == 401:
         back_url = f"/login?next={quote(back_url)}"
         back_label = "Sign in"
