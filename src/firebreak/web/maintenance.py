@@ -13,7 +13,7 @@ from firebreak.durations import parse_duration
 from firebreak.errors import InputError
 from firebreak.review.handoff import build_handoff
 from firebreak.review.weekly import build_review
-from firebreak.web.api import Viewer, service_of
+from firebreak.web.api import Viewer, _errors, service_of
 from firebreak.web.charts import fmt_duration, fmt_percent
 from firebreak.web.ui import _login_redirect, _page, _viewer, templates
 
@@ -47,12 +47,20 @@ def review_data(request: Request, period: str, weeks: int) -> dict[str, Any]:
         )
 
 
-@api.get("/handoff", summary="The shift handoff (as `firebreak handoff --format json`)")
+@api.get(
+    "/handoff",
+    summary="The shift handoff (as `firebreak handoff --format json`)",
+    responses=_errors(400),
+)
 def api_handoff(request: Request, who: Viewer, since: Span = "12h") -> dict[str, Any]:
     return handoff_data(request, since)
 
 
-@api.get("/review", summary="The weekly review (as `firebreak review --format json`)")
+@api.get(
+    "/review",
+    summary="The weekly review (as `firebreak review --format json`)",
+    responses=_errors(400),
+)
 def api_review(
     request: Request,
     who: Viewer,
