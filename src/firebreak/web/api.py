@@ -58,6 +58,10 @@ class StepIn(_Body):
     status: Literal["done", "skipped"]
 
 
+class FaultStartIn(_Body):
+    at: datetime = Field(description="When the fault began (ISO 8601 with an offset), for MTTD.")
+
+
 class TokenIn(_Body):
     role: Literal["viewer", "responder", "admin"]
     name: Name = ""
@@ -185,6 +189,19 @@ def step(
 ) -> dict[str, Any]:
     def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
         return actions.mark_step(uow, iid, step_key, body.status, actor, now)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.post("/incidents/{incident_id}/fault_start", summary="Set when the fault began (MTTD)")
+def fault_start(
+    request: Request, who: Responder, incident_id: IncidentId, body: FaultStartIn
+) -> dict[str, Any]:
+    if body.at.tzinfo is None:
+        raise InputError("at: expected a time with an offset, such as 2026-12-01T09:14:00Z")
+
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.set_fault_start(uow, iid, body.at, actor, now)
 
     return _act(request, who, incident_id, run)
 
