@@ -75,6 +75,7 @@ def _org_command(source: str, module: str, tool: str) -> click.Command:
 
 
 import_.add_command(_org_command("pagerduty", "firebreak.imports.pagerduty", "PagerDuty"))
+import_.add_command(_org_command("opsgenie", "firebreak.imports.opsgenie", "Opsgenie"))
 
 
 @import_.command(
