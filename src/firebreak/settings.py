@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from firebreak.durations import parse_duration
 from firebreak.errors import InputError, Location
@@ -53,9 +53,17 @@ class LintSection(_Strict):
     ignore: list[str] = []
 
 
+def _never_or_duration(value: object) -> timedelta | None:
+    if value is None or value == "never":
+        return None
+    return parse_duration(value)
+
+
 class IncidentsSection(_Strict):
     group_by: list[str] = ["service", "scenario"]
     group_window: Duration = timedelta(hours=1)
+    # Resolve an incident this long after every alert of it cleared at the source (None: never).
+    auto_resolve_after: Annotated[timedelta | None, BeforeValidator(_never_or_duration)] = None
 
 
 class ChannelSection(_Strict):
@@ -65,6 +73,42 @@ class ChannelSection(_Strict):
     retries: int = Field(default=3, ge=0, le=20)
 
 
+def _check_public_url(value: str | None) -> str | None:
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(
+            f"expected an http(s) URL such as https://firebreak.example.com, got {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def _check_networks(value: list[str]) -> list[str]:
+    import ipaddress
+
+    for item in value:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"expected an address or network such as 127.0.0.1/32 or 10.0.0.0/8, got {item!r}"
+            ) from None
+    return value
+
+
+class ServerSection(_Strict):
+    """How the running service presents itself, and whom it believes about who is asking."""
+
+    public_url: Annotated[str | None, AfterValidator(_check_public_url)] = None
+    stall_after: Duration = timedelta(seconds=60)
+    link_ttl: Duration = timedelta(hours=24)  # acknowledge/resolve links in pages expire
+    auth_header: str | None = None  # e.g. X-Forwarded-Email from an authenticating proxy
+    trusted_proxies: Annotated[list[str], AfterValidator(_check_networks)] = []
+
+
 class Settings(_Strict):
     workspace: WorkspaceSection = WorkspaceSection()
     store: StoreSection = StoreSection()
@@ -72,6 +116,7 @@ class Settings(_Strict):
     lint: LintSection = LintSection()
     incidents: IncidentsSection = IncidentsSection()
     channels: dict[str, ChannelSection] = {}
+    server: ServerSection = ServerSection()
 
     @property
     def required_roles(self) -> tuple[str, ...]:

@@ -82,7 +82,11 @@ def serve(
     from firebreak.web.app import RedactKeys, create_app
 
     ws, store = _open(workspace, db_url)
-    app = create_app(ws, store, SystemClock(), session_key=_session_key(), tick_interval=tick)
+    if proxy_headers and ws.settings.server.auth_header:
+        raise click.ClickException(
+            "--proxy-headers with [server] auth_header would judge trusted_proxies by the "
+            "forwarded client address, not the proxy's: leave --proxy-headers off"
+        )
     first = _first_admin(store)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -92,6 +96,14 @@ def serve(
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
+    app = create_app(
+        ws,
+        store,
+        SystemClock(),
+        session_key=_session_key(),
+        tick_interval=tick,
+        public_url=f"http://{shown}:{bound}",
+    )
     click.echo(f"firebreak is serving {ws.root} at http://{shown}:{bound}/", err=True)
     if first is not None:
         click.echo(

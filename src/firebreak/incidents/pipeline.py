@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from firebreak.incidents import actions, escalation, opening, stages
+from firebreak.incidents import actions, clearing, escalation, opening, stages
 from firebreak.incidents.model import Normal
 from firebreak.notify.channels import Channels
 from firebreak.store.db import Store, UnitOfWork
@@ -74,9 +74,10 @@ def handle(
     """One alert through the stages; returns its outcome and the incident it went to."""
     found = dedup.find(alert)
     if alert.action != "trigger":
-        return source_event(uow, alert, found, now)
+        return source_event(uow, workspace, alert, found, now)
     if found is not None:
         stages.repeat(uow, found, alert, now)
+        clearing.firing_again(uow, found[0], alert.summary, alert.source, now)
         return "repeat", found[0]
     key = stages.group_key(alert, workspace.settings)
     incident = groups.find(key, now)
@@ -90,6 +91,7 @@ def handle(
             f"alert attached: {alert.summary}",
             {"fingerprint": alert.fingerprint},
         )
+        clearing.firing_again(uow, incident, alert.summary, alert.source, now)
         return "attached", incident
     incident = opening.open_incident(uow, alert, key, now)
     groups.remember(key, incident)
@@ -102,7 +104,11 @@ def handle(
 
 
 def source_event(
-    uow: UnitOfWork, alert: Normal, found: tuple[Incident, IncidentAlert] | None, now: datetime
+    uow: UnitOfWork,
+    workspace: Workspace,
+    alert: Normal,
+    found: tuple[Incident, IncidentAlert] | None,
+    now: datetime,
 ) -> tuple[str, Incident | None]:
     """An acknowledge or resolve event from the sender (PagerDuty semantics)."""
     if found is None:
@@ -126,6 +132,8 @@ def source_event(
         f"alert resolved at the source: {alert.summary}{note}",
         {"fingerprint": alert.fingerprint, "firing": len(firing)},
     )
+    if not firing:
+        clearing.cleared(uow, workspace, incident, now)
     return "resolved", incident
 
 

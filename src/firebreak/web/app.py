@@ -25,7 +25,7 @@ from firebreak import __version__
 from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
 from firebreak.store.db import Store
-from firebreak.web import api, intake, ui, views
+from firebreak.web import api, intake, links, ui, views
 from firebreak.web.fastpath import IntakeFastPath
 from firebreak.web.service import Service
 from firebreak.web.ticks import Ticker
@@ -72,9 +72,14 @@ def create_app(
     ticks: bool = True,
     tick_interval: float = 1.0,
     worker_id: str = "serve",
+    public_url: str | None = None,
 ) -> FastAPI:
-    """Build the service for ``workspace`` on ``store`` (already upgraded), reading ``clock``."""
-    service = Service(workspace=workspace, store=store, clock=clock, channels=channels)
+    """Build the service for ``workspace`` on ``store`` (already upgraded), reading ``clock``.
+    ``public_url`` (what ``serve`` listens on) starts the links in pages when the workspace's
+    ``[server] public_url`` is not set."""
+    service = Service(
+        workspace=workspace, store=store, clock=clock, channels=channels, public_url=public_url
+    )
     if session_key is not None:
         service.session_key = session_key
     ticker = Ticker(service, worker_id) if ticks else None
@@ -105,6 +110,7 @@ def create_app(
     app.include_router(intake.router)
     app.include_router(api.router)
     app.include_router(ui.router)
+    app.include_router(links.router)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )

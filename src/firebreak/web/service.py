@@ -37,6 +37,7 @@ class Service:
     session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     stats: Stats = field(default_factory=Stats)
     channels: Any = None
+    public_url: str | None = None  # where links in pages start when [server] public_url is unset
     detector: Any = None  # the streaming detector fed by OTLP intake, when available
     otlp_events: list[Any] = field(default_factory=list)
     otlp_lock: threading.Lock = field(default_factory=threading.Lock)

@@ -136,6 +136,7 @@ class Ticker:
             service.clock.now(),
             self.worker_id,
             service.channels or {},
+            public_url=service.public_url,
         )
 
     async def run_async(self, interval: float) -> None:
