@@ -174,9 +174,10 @@ def _check_org_refs(org: Org, findings: list[Finding]) -> None:
         if svc.escalation and svc.escalation not in org.escalation_policies:
             bad(svc, ("escalation",), "escalation policy", svc.escalation)
     for sched in org.schedules.values():
-        for i, member in enumerate(sched.rotation.members):
-            if member not in org.people:
-                bad(sched, ("rotation", "members", i), "person", member)
+        for r, rot in enumerate(sched.rotations):
+            for i, member in enumerate(rot.members):
+                if member not in org.people:
+                    bad(sched, (*sched.rotation_path(r), "members", i), "person", member)
         for i, over in enumerate(sched.overrides):
             if over.person not in org.people:
                 bad(sched, ("overrides", i, "person"), "person", over.person)

@@ -37,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("firebreak.cli.db_cmd:db", "Manage the store (db upgrade)."),
     "token": ("firebreak.cli.auth_cmd:token", "Create API tokens."),
     "integration": ("firebreak.cli.auth_cmd:integration", "Create intake integration keys."),
+    "import": (
+        "firebreak.cli.import_cmd:import_",
+        "Import schedules, policies and alert rules from other tools.",
+    ),
 }
 
 

@@ -140,17 +140,16 @@ def worker(workspace: str | None, db_url: str | None, tick: float, worker_id: st
       firebreak worker --workspace demo --db postgresql://firebreak@db.internal/firebreak
     """
     from firebreak.clock import SystemClock
-    from firebreak.web.service import Service
-    from firebreak.web.ticks import Ticker
+    from firebreak.incidents.loop import Loop
 
     ws, store = _open(workspace, db_url)
     name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     # OTLP events live in the serve process that received them, so detection runs there.
-    ticker = Ticker(Service(workspace=ws, store=store, clock=SystemClock()), name, detect=False)
+    loop = Loop.live(store, ws, SystemClock(), name)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     click.echo(f"firebreak worker {name} ticking every {tick:g}s on {ws.root}", err=True)
-    ticker.run_forever(tick, stop)
+    loop.run_forever(tick, stop)
     store.dispose()
     click.echo("worker stopped", err=True)

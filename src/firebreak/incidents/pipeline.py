@@ -21,8 +21,7 @@ from sqlalchemy import text
 
 from firebreak.incidents import actions, clearing, escalation, opening, stages
 from firebreak.incidents.model import Normal
-from firebreak.notify.channels import Channels
-from firebreak.store.db import Store, UnitOfWork
+from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, IncidentAlert
 from firebreak.workspace import Workspace
 
@@ -135,18 +134,3 @@ def source_event(
     if not firing:
         clearing.cleared(uow, workspace, incident, now)
     return "resolved", incident
-
-
-def tick(
-    store: Store,
-    workspace: Workspace,
-    now: datetime,
-    worker_id: str,
-    channels: Channels,
-    limit: int = 500,
-) -> tuple[ProcessResult, int]:
-    """One tick of the live loop (``serve``/``worker``) or a drill: consume the inbox in one
-    transaction, then run due escalations and sends. Returns the pipeline result and pages sent."""
-    with store.unit_of_work() as uow:
-        result = process_pending(uow, workspace, now, limit)
-    return result, escalation.run_due(store, workspace, now, worker_id, channels)

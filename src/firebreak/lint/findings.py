@@ -33,6 +33,7 @@ _RULE_LIST = [
     Rule("FB302", "no-window", "warning", "a threshold trigger with no window or `for`"),
     Rule("FB303", "no-numeric-threshold", "error", "a word where a numeric threshold belongs"),
     Rule("FB304", "ratio-without-min-requests", "warning", "a ratio trigger with no min_requests"),
+    Rule("FB305", "promql-does-not-parse", "error", "a promql trigger that does not parse"),
     Rule("FB401", "no-steps", "error", "no numbered steps under Diagnosis or Mitigation"),
     Rule(
         "FB402", "step-without-action", "warning", "a step with no command, inline command or link"

@@ -24,11 +24,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from firebreak import __version__
 from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
+from firebreak.incidents.loop import Loop
 from firebreak.store.db import Store
 from firebreak.web import api, intake, links, ui, views
-from firebreak.web.fastpath import IntakeFastPath
 from firebreak.web.service import Service
-from firebreak.web.ticks import Ticker
 from firebreak.workspace import Workspace
 
 log = logging.getLogger("firebreak.web")
@@ -51,15 +50,22 @@ class RedactKeys(logging.Filter):
 
 
 class FirebreakApp(FastAPI):
-    """FastAPI with the intake fast path in front of its middleware stack: under load most
-    requests are alert posts, and the stack's cost per request is most of theirs."""
+    """FastAPI with intake (``web.intake``) in front of its middleware stack: under load most
+    requests are alert posts, and the stack's cost per request is most of theirs. The OpenAPI
+    schema lists the intake routes beside the framework's own."""
 
-    fast_path: IntakeFastPath | None = None
+    intake: intake.Intake | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.fast_path is not None and await self.fast_path.handle(scope, receive, send):
+        if self.intake is not None and await self.intake.handle(scope, receive, send):
             return
         await super().__call__(scope, receive, send)
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            schema["paths"] = {**intake.openapi_paths(), **schema.get("paths", {})}
+        return self.openapi_schema or {}
 
 
 def create_app(
@@ -82,12 +88,12 @@ def create_app(
     )
     if session_key is not None:
         service.session_key = session_key
-    ticker = Ticker(service, worker_id) if ticks else None
+    loop = _loop(service, worker_id) if ticks else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await service.writer.start()
-        task = asyncio.create_task(ticker.run_async(tick_interval)) if ticker else None
+        task = asyncio.create_task(loop.run_async(tick_interval)) if loop else None
         try:
             yield
         finally:
@@ -106,8 +112,7 @@ def create_app(
         description="Incident response for AI services: intake, incidents, on-call and figures.",
     )
     app.state.service = service
-    app.state.ticker = ticker
-    app.include_router(intake.router)
+    app.state.loop = loop
     app.include_router(api.router)
     app.include_router(ui.router)
     app.include_router(links.router)
@@ -116,8 +121,25 @@ def create_app(
     )
     _install_handlers(app)
     _install_probes(app, service)
-    app.fast_path = IntakeFastPath(app, service)
+    app.intake = intake.Intake(service)
     return app
+
+
+def _loop(service: Service, worker_id: str) -> Loop:
+    """The live loop beside the HTTP server: detection fed by this process's OTLP intake."""
+    loop = Loop.live(
+        service.store,
+        service.workspace,
+        service.clock,
+        worker_id,
+        service.channels,
+        telemetry=service.take_telemetry,
+        observe=service.stats.observe_tick,
+        write_lock=service.write_lock,
+    )
+    service.channels = loop.channels
+    loop.public_url = service.public_url
+    return loop
 
 
 def _install_probes(app: FastAPI, service: Service) -> None:

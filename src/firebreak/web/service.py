@@ -17,6 +17,7 @@ from firebreak.clock import Clock
 from firebreak.errors import Forbidden, Unauthorized
 from firebreak.incidents.intake import record_alerts
 from firebreak.incidents.model import AlertIn
+from firebreak.signals.schema import Events
 from firebreak.store.db import Store
 from firebreak.web.credentials import IntegrationInfo, find_integration
 from firebreak.web.groupcommit import GroupCommitter
@@ -38,8 +39,7 @@ class Service:
     stats: Stats = field(default_factory=Stats)
     channels: Any = None
     public_url: str | None = None  # where links in pages start when [server] public_url is unset
-    detector: Any = None  # the streaming detector fed by OTLP intake, when available
-    otlp_events: list[Any] = field(default_factory=list)
+    otlp_events: list[Events] = field(default_factory=list)
     otlp_lock: threading.Lock = field(default_factory=threading.Lock)
     # Held around every write transaction of this process: with SQLite's single writer, waiting
     # here is fairer and quicker than SQLite's sleeping busy handler.
@@ -54,6 +54,12 @@ class Service:
     def _commit(self, batch: Sequence[AlertIn]) -> None:
         with self.write_lock, self.store.unit_of_work() as uow:
             record_alerts(uow, batch, self.clock.now())
+
+    def take_telemetry(self) -> list[Events]:
+        """The OTLP events intake buffered since the last call (the loop's detector reads them)."""
+        with self.otlp_lock:
+            taken, self.otlp_events[:] = list(self.otlp_events), []
+        return taken
 
     def integration(self, key: str, kind: str) -> IntegrationInfo:
         """The live integration whose key this is, of ``kind``; 401 or 403 otherwise."""
