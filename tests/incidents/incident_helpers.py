@@ -25,7 +25,6 @@ def outage(key: str = "chat-api-errors", **labels: str) -> AlertIn:
     return AlertIn(
         source="generic",
         dedup_key=key,
-        status="firing",
         labels={"service": "chat-api", "scenario": "inference_outage", **labels},
         summary="chat-api error ratio above 5%",
         severity="critical",

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from firebreak.incidents.model import EVENT_ACTIONS, AlertIn
+from firebreak.incidents.model import INBOX_STATUS, AlertIn
 from firebreak.store.db import UnitOfWork
 
 
@@ -19,8 +19,8 @@ def _values(alert: AlertIn, now: datetime) -> dict[str, Any]:
         source=alert.source,
         integration_id=alert.integration_id,
         dedup_key=alert.dedup_key,
-        status=alert.status,
-        event_action=EVENT_ACTIONS[alert.status],
+        status=INBOX_STATUS[alert.action],
+        event_action=alert.action,
         labels=dict(alert.labels),
         summary=alert.summary[:2000],
         severity=alert.severity,

@@ -2,7 +2,11 @@
 
 ``process_pending`` consumes the inbox (alerts that intake recorded) in arrival order::
 
-    normalise → dedup by fingerprint → group → open or attach → runbook → roles → escalation
+    normalise and route → dedup by fingerprint → group → open or attach → runbook → roles →
+    escalation
+
+Routing (``routing.route``: integration binding, labels, routes, policy, default) happens in
+normalisation, so every later stage sees the service and scenario the routes gave.
 
 Alert semantics follow PagerDuty's ``dedup_key``: a trigger for a key whose incident is resolved
 opens a new incident; acknowledge and resolve events for keys no open incident holds are kept in
@@ -19,7 +23,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from firebreak.incidents import actions, clearing, escalation, opening, stages
+from firebreak.incidents import actions, clearing, escalation, opening, routing, stages
 from firebreak.incidents.model import Normal
 from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, IncidentAlert
@@ -46,10 +50,11 @@ def process_pending(
     rows = uow.alerts.pending(limit)
     dedup = stages.Dedup(uow, {row.dedup_key for row in rows})
     groups = stages.Groups(uow, workspace.settings.incidents.group_window)
+    bound = routing.bindings(uow) if any(row.integration_id for row in rows) else {}
     outcomes: list[tuple[int, str, int | None]] = []
     with uow.session.no_autoflush:
         for row in rows:
-            alert = stages.normalise(row, workspace)
+            alert = stages.normalise(row, workspace, bound)
             outcome, incident = handle(uow, workspace, dedup, groups, alert, now)
             outcomes.append((row.id, outcome, incident.id if incident is not None else None))
             result.processed += 1
@@ -96,7 +101,7 @@ def handle(
     groups.remember(key, incident)
     dedup.remember(incident, stages.link_alert(uow, incident, alert, now))
     runbook = opening.attach_runbook(uow, workspace, incident, alert, now)
-    incident.escalation_policy = opening.escalation_policy(workspace, incident, runbook)
+    incident.escalation_policy = opening.escalation_policy(uow, workspace, incident, alert, now)
     opening.fill_roles(uow, workspace, incident, runbook, now)
     escalation.start(uow, incident, now)
     return "opened", incident

@@ -49,6 +49,8 @@ _RULE_LIST = [
     Rule("FB603", "no-contact", "error", "a person who can be paged has no contact"),
     Rule("FB604", "schedule-gap", "warning", "a schedule has nobody on call in the horizon"),
     Rule("FB605", "slow-chain", "warning", "the chain reaches a second human too late"),
+    Rule("FB606", "no-policy", "warning", "an alert can find no escalation policy"),
+    Rule("FB607", "no-channel", "error", "a contact type people are paged on has no channel"),
     Rule("FB701", "single-responder", "warning", "fewer than two people can respond"),
     Rule("FB702", "on-call-concentration", "warning", "one person carries most on-call hours"),
     Rule("FB703", "no-backup", "warning", "no trained backup or handoff note (small profile)"),

@@ -128,18 +128,26 @@ def record(
         move_on_if_unreached(uow, row, now)
 
 
+def is_responder_page(row: Notification) -> bool:
+    """A page someone asked for by hand (add a responder): sent even once acknowledged."""
+    return row.timer_id is None and (row.message or {}).get("kind") == "responder"
+
+
 def claim(
     uow: UnitOfWork, now: datetime, worker_id: str, batch: int
 ) -> tuple[int, list[Notification]]:
     """Claim up to ``batch`` due rows; cancel, instead of sending, the pages of incidents that
-    someone has acknowledged, mitigated or resolved since they were queued (and role notices of
-    resolved ones). Returns how many rows were claimed and the ones to send."""
+    someone has acknowledged, mitigated or resolved since they were queued (role notices and
+    a responder's page only once resolved). Returns how many rows were claimed and the ones
+    to send."""
     rows = uow.notifications.claim_sendable(now, worker_id, now + LEASE, batch)
     status = {i.id: i.status for i in uow.incidents.by_ids({r.incident_id for r in rows})}
     live = []
     for row in rows:
         state = status.get(row.incident_id)
-        if state == "triggered" or (row.kind == "role" and state != "resolved"):
+        if state == "triggered" or (
+            (row.kind == "role" or is_responder_page(row)) and state != "resolved"
+        ):
             live.append(row)
         else:
             row.status, row.claimed_by, row.claimed_until = "cancelled", None, None

@@ -195,6 +195,7 @@ class Step:
     role: str | None = None
     commands: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    anchors: list[tuple[str, str]] = field(default_factory=list)  # (link text, url), in order
     inline_code: list[str] = field(default_factory=list)
     expect: str | None = None
 

@@ -14,6 +14,9 @@ Tables and who writes them:
 - ``api_tokens``, ``integrations``: hashed secrets for the HTTP service.
 - ``app_secrets``: the key that signs page links; ``link_uses``: links already used (``notify.links``).
 - ``drill_runs``: drill results. ``baselines``: saved report figures.
+- ``workspace_snapshots``: every workspace revision that loaded, so ``serve`` on broken files runs
+  the last good one; ``workspace_processes``: which revision each serve/worker process runs
+  (``firebreak.running``).
 """
 
 from __future__ import annotations
@@ -272,6 +275,10 @@ class Integration(Base):
     key_hash: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # The binding given at creation: its alerts get this service and policy unless a label or
+    # a route says otherwise (incidents.routing).
+    service: Mapped[str | None] = mapped_column(String(120))
+    escalation: Mapped[str | None] = mapped_column(String(200))
 
 
 class DrillRun(Base):
@@ -297,3 +304,40 @@ class Baseline(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]
     figures: Mapped[JSONDict]
+
+
+class WorkspaceSnapshot(Base):
+    """The files of a workspace revision that loaded (path relative to the workspace → text)."""
+
+    __tablename__ = "workspace_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[str] = mapped_column(String(120), index=True)
+    taken_at: Mapped[datetime]
+    files: Mapped[JSONDict]
+
+
+class WorkspaceProcess(Base):
+    """What one serve or worker process runs, written at each (re)load and refreshed each tick."""
+
+    __tablename__ = "workspace_processes"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # the worker id
+    revision: Mapped[str | None] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(16))  # files|snapshot|none
+    loaded_at: Mapped[datetime | None]
+    last_reload_ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_reload_at: Mapped[datetime | None]
+    seen_at: Mapped[datetime]
+
+
+class EndedSession(Base):
+    """A UI session signed out before its cookie expired (the cookie is refused from then on)."""
+
+    __tablename__ = "ended_sessions"
+    __table_args__ = (Index("ix_ended_sessions_expires", "expires_at"),)
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[int] = mapped_column(Integer)
+    ended_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # when the cookie would have expired; the row may go then

@@ -119,6 +119,7 @@ def create_app(
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
+    app.add_middleware(ui.SecurityHeaders)
     _install_handlers(app)
     _install_probes(app, service)
     app.intake = intake.Intake(service)
@@ -176,10 +177,7 @@ def _error(
     request: Request, status: int, code: str, message: str, extra: dict[str, Any] | None = None
 ) -> Response:
     if _wants_html(request):
-        from firebreak.web.ui import templates
-
-        context = {"user": None, "csrf": "", "status": status, "code": code, "message": message}
-        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+        return ui.error_page(request, status, message)
     body: dict[str, Any] = {"error": code, "message": message, **(extra or {})}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, headers=headers)

@@ -12,13 +12,12 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from firebreak.errors import InputError
+from firebreak.incidents.model import ACTIONS, Action
 
-Action = Literal["trigger", "acknowledge", "resolve"]
 PD_SEVERITIES = ("critical", "error", "warning", "info")
-PD_ACTIONS = ("trigger", "acknowledge", "resolve")
 MAX_KEY = 255
 MAX_SUMMARY = 1024
 GENERIC_STATUS: dict[str, Action] = {
@@ -198,7 +197,7 @@ def parse_pagerduty(data: Any) -> tuple[Incoming, bool]:
     body = _object(data, "PagerDuty event")
     errors: list[str] = []
     action = body.get("event_action")
-    if action not in PD_ACTIONS:
+    if action not in ACTIONS:
         errors.append("'event_action' must be one of trigger, acknowledge, resolve")
     dedup = body.get("dedup_key")
     if dedup is not None and (not isinstance(dedup, str) or not dedup or len(dedup) > MAX_KEY):
@@ -214,7 +213,7 @@ def parse_pagerduty(data: Any) -> tuple[Incoming, bool]:
         raise BadPayload("Event object is invalid", errors)
     if dedup is None:
         dedup, generated = uuid.uuid4().hex, True
-    chosen: Action = action  # type: ignore[assignment]  # checked against PD_ACTIONS above
+    chosen: Action = action  # type: ignore[assignment]  # checked against ACTIONS above
     return Incoming(
         source="pagerduty",
         action=chosen,

@@ -35,7 +35,6 @@ from firebreak.web.formats import (
 from firebreak.web.service import Service
 
 MAX_BODY = 5 * 1024 * 1024  # bytes; Alertmanager groups and OTLP batches stay far below this
-STATUS = {"trigger": "firing", "resolve": "resolved", "acknowledge": "acknowledge"}
 SEVERITY = {"critical": "sev1", "error": "sev2", "warning": "sev3", "info": "sev4"}
 OTLP_MAX_AGE_S = 3600  # older telemetry is history, for backtest, not for live detection
 OTLP_MAX_AHEAD_S = 300  # clocks disagree a little; telemetry from the future is refused
@@ -122,7 +121,7 @@ def to_alert(item: Incoming, info: IntegrationInfo) -> AlertIn:
     return AlertIn(
         source=item.source,
         dedup_key=scoped_key(info.id, item.dedup_key),
-        status=STATUS[item.action],  # type: ignore[arg-type]
+        action=item.action,
         labels=item.labels,
         summary=item.summary,
         severity=SEVERITY.get(severity, severity) if severity else None,
