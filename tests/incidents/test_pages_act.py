@@ -158,7 +158,7 @@ def test_a_level_reached_at_least_once_waits_its_ack_within(
 
 
 def resolved(alert: Any) -> Any:
-    return replace(alert, status="resolved")
+    return replace(alert, action="resolve")
 
 
 def test_alerts_that_clear_before_ack_within_page_nobody_at_level_2(
