@@ -176,6 +176,22 @@ class RoutingSection(_Strict):
         return value
 
 
+# --- [sources] ----------------------------------------------------------------------------------
+
+
+class PrometheusSource(_Strict):
+    """A Prometheus-compatible query API that promql triggers read (Prometheus, Mimir, Thanos,
+    VictoriaMetrics). Header values may use ``${ENV}`` so tokens stay out of git."""
+
+    url: str = Field(pattern=r"^https?://")
+    headers: dict[str, str] = {}
+    timeout: Duration = timedelta(seconds=10)
+
+
+class SourcesSection(_Strict):
+    prometheus: PrometheusSource | None = None
+
+
 class Settings(_Strict):
     workspace: WorkspaceSection = WorkspaceSection()
     store: StoreSection = StoreSection()
@@ -183,6 +199,7 @@ class Settings(_Strict):
     lint: LintSection = LintSection()
     incidents: IncidentsSection = IncidentsSection()
     channels: dict[str, ChannelSection] = {}
+    sources: SourcesSection = SourcesSection()
     server: ServerSection = ServerSection()
     routing: RoutingSection = RoutingSection()
 

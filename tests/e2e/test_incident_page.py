@@ -215,7 +215,7 @@ def test_every_page_fits_the_screen_and_is_safe_to_show(
     # Errors are pages of the site, in plain words, with the way back.
     page.goto(f"{url}/incidents/99999")
     expect(page.get_by_role("heading", name="There is nothing here")).to_be_visible()
-    expect(page.get_by_role("link", name="Back to incident #99999")).to_be_visible()
+    expect(page.get_by_role("link", name="Back to incidents")).to_be_visible()
     page.goto(f"{url}/incidents?status=bogus")
     expect(page.get_by_text("status: show one of open, all")).to_be_visible()
     expect(page.locator(".brand")).to_be_visible()  # inside the layout
@@ -300,6 +300,7 @@ def test_each_action_works_and_bad_input_changes_nothing(
     # A snooze of -5m: a clear message, nothing changed.
     before = len(_timeline(world, a))
     _more(page)
+    shot("more-actions")
     page.fill("#snooze-for", "-5m")
     page.get_by_role("button", name="Snooze").click()
     _error_shown(page, "Snooze for how long?")

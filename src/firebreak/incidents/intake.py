@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from firebreak import limits
 from firebreak.incidents.model import INBOX_STATUS, AlertIn
 from firebreak.store.db import UnitOfWork
 
@@ -22,7 +23,7 @@ def _values(alert: AlertIn, now: datetime) -> dict[str, Any]:
         status=INBOX_STATUS[alert.action],
         event_action=alert.action,
         labels=dict(alert.labels),
-        summary=alert.summary[:2000],
+        summary=alert.summary[: limits.SUMMARY_STORED],
         severity=alert.severity,
         payload=alert.payload,
         received_at=now,

@@ -59,6 +59,18 @@ def live_detector(workspace: Workspace) -> StreamingDetector | None:
         return None
 
 
+def live_promql(workspace: Workspace, health: Any) -> Any:
+    """The promql detector when the workspace has promql triggers and ``[sources.prometheus]``."""
+    from firebreak.detect.promql import PromqlDetector, client_for, promql_plans
+
+    source = workspace.settings.sources.prometheus
+    if source is None or not promql_plans(workspace.runbooks):
+        if promql_plans(workspace.runbooks):
+            log.warning("promql triggers are off: firebreak.toml has no [sources.prometheus]")
+        return None
+    return PromqlDetector(workspace.runbooks, client_for(source), health)
+
+
 class Loop:
     """One tick of the pipeline, detection and escalation over one store and workspace.
 
@@ -85,7 +97,9 @@ class Loop:
         isolate: bool = False,
         observe: Observe | None = None,
         write_lock: AbstractContextManager[Any] | None = None,
+        promql: Any = None,
     ) -> None:
+        self.promql = promql  # a detect.promql.PromqlDetector, queried every tick
         self.store = store
         self.workspace = workspace
         self.clock = clock
@@ -114,6 +128,7 @@ class Loop:
         telemetry: Callable[[], Sequence[Events]] | None = None,
         observe: Observe | None = None,
         write_lock: AbstractContextManager[Any] | None = None,
+        health: Any = None,
     ) -> Loop:
         """The loop of ``serve`` and ``worker``: the workspace's channels unless given, a
         detector only where telemetry arrives, small batches, a budget, isolated stages."""
@@ -130,6 +145,7 @@ class Loop:
             isolate=True,
             observe=observe,
             write_lock=write_lock,
+            promql=live_promql(workspace, health) if health is not None else None,
         )
 
     def tick(self, now: datetime | None = None) -> TickResult:
@@ -140,6 +156,8 @@ class Loop:
             self._stage("pipeline", lambda: self._pipeline(now or self.clock.now(), result))
             if self.detector is not None:
                 self._stage("detect", lambda: self._detect(now or self.clock.now(), result))
+            if self.promql is not None:
+                self._stage("promql", lambda: self._promql(now or self.clock.now(), result))
             self._stage("escalation", lambda: self._escalation(now or self.clock.now(), result))
             self.rounds += 1
         return result
@@ -188,10 +206,23 @@ class Loop:
                     record_alert(uow, to_alert(alert), now)
             result.alerts += len(fired)
 
+    def _promql(self, now: datetime, result: TickResult) -> None:
+        fired = self.promql.tick(now)
+        if fired:
+            with self.write_lock, self.store.unit_of_work() as uow:
+                for alert in fired:
+                    record_alert(uow, to_alert(alert), now)
+            result.alerts += len(fired)
+
     def _escalation(self, now: datetime, result: TickResult) -> None:
         result.pages += escalation.run_due(
             self.store, self.workspace, now, self.worker_id, self.channels, self.public_url
         )
+
+    def close(self) -> None:
+        """Release what the loop holds open (the promql detector's HTTP client)."""
+        if self.promql is not None:
+            self.promql.client.close()
 
     async def run_async(self, interval: float) -> None:
         """Tick every ``interval`` seconds on a worker thread until cancelled (``serve``)."""

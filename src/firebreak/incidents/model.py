@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
 
+from firebreak import limits
 from firebreak.errors import InputError
 
 # What an alert event asks for, from the sender's parser to the pipeline (PagerDuty's
@@ -45,17 +46,26 @@ class AlertIn:
     starts_at: datetime | None = None
 
     def check(self) -> None:
-        """Raise InputError naming the field when the alert cannot be recorded."""
+        """Raise InputError naming the field and the limit when the store could not hold the
+        alert (``firebreak.limits``): checked before it joins a shared commit."""
         if self.source not in SOURCES:
             raise InputError(f"source: expected one of {', '.join(SOURCES)}, got {self.source!r}")
-        if not self.dedup_key or len(self.dedup_key) > 255:
+        if not self.dedup_key:
             raise InputError("dedup_key: expected 1 to 255 characters")
+        limits.check_text(self.dedup_key, "dedup_key", limits.FINGERPRINT)
         if self.action not in ACTIONS:
             raise InputError(f"action: expected one of {', '.join(ACTIONS)}, got {self.action!r}")
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.labels.items()):
             raise InputError("labels: expected a mapping of strings to strings")
-        if self.starts_at is not None and self.starts_at.tzinfo is None:
-            raise InputError("starts_at: expected a time with a time zone")
+        limits.check_labels(self.labels)
+        limits.check_text(self.summary, "summary")  # stored cut to SUMMARY_STORED
+        if self.severity is not None:
+            limits.check_text(self.severity, "severity", limits.SEVERITY)
+        limits.check_json(self.payload, "payload")
+        if self.starts_at is not None:
+            if self.starts_at.tzinfo is None:
+                raise InputError("starts_at: expected a time with a time zone")
+            limits.check_time(self.starts_at, "starts_at")
 
 
 @dataclass(frozen=True)

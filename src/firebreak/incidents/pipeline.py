@@ -10,7 +10,8 @@ normalisation, so every later stage sees the service and scenario the routes gav
 
 Alert semantics follow PagerDuty's ``dedup_key``: a trigger for a key whose incident is resolved
 opens a new incident; acknowledge and resolve events for keys no open incident holds are kept in
-the inbox (outcome ``ignored``) and touch no timeline. Third-party failures group by provider
+the inbox (outcome ``ignored``) and touch no timeline. An alert that cannot be processed is set
+aside (``incidents.quarantine``) and never holds up the ones behind it. Third-party failures group by provider
 across services. On PostgreSQL one consumer runs at a time (a transaction-scoped advisory lock),
 so two workers never open the same group twice; escalation is what runs in parallel.
 """
@@ -18,12 +19,14 @@ so two workers never open the same group twice; escalation is what runs in paral
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 
-from firebreak.incidents import actions, clearing, escalation, opening, routing, stages
+from firebreak.incidents import actions, clearing, escalation, opening, quarantine, routing, stages
 from firebreak.incidents.model import Normal
 from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, IncidentAlert
@@ -39,15 +42,50 @@ class ProcessResult:
     opened: list[int] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)
 
+    def merge(self, other: ProcessResult) -> None:
+        self.processed += other.processed
+        self.outcomes.update(other.outcomes)
+        self.opened += other.opened
+        self.touched |= other.touched
+
 
 def process_pending(
     uow: UnitOfWork, workspace: Workspace, now: datetime, limit: int = 500
 ) -> ProcessResult:
-    """Turn up to ``limit`` unprocessed alerts into incident changes, in the caller's transaction."""
+    """Turn up to ``limit`` unprocessed alerts into incident changes, in the caller's transaction.
+
+    The batch runs in a savepoint. When it fails on a row (a value the store refuses, a bug), it
+    is redone one row at a time, each in its own savepoint, and a row that still fails is set
+    aside (outcome ``rejected``, with the reason) so the rest go on. A store that cannot be
+    reached is not the rows' fault: that error is raised and the tick retried.
+    """
     if uow.dialect == "postgresql":
         uow.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PIPELINE_LOCK})
-    result = ProcessResult()
     rows = uow.alerts.pending(limit)
+    try:
+        with uow.session.begin_nested():
+            return _process(uow, workspace, rows, now)
+    except Exception as exc:
+        if not quarantine.rejectable(exc):
+            raise
+    result = ProcessResult()
+    for row in rows:
+        try:
+            with uow.session.begin_nested():
+                part = _process(uow, workspace, [row], now)
+        except Exception as exc:
+            if not quarantine.rejectable(exc):
+                raise
+            quarantine.reject(uow, row, exc, now)
+            part = ProcessResult(processed=1, outcomes=Counter({"rejected": 1}))
+        result.merge(part)
+    return result
+
+
+def _process(
+    uow: UnitOfWork, workspace: Workspace, rows: Sequence[Any], now: datetime
+) -> ProcessResult:
+    result = ProcessResult()
     dedup = stages.Dedup(uow, {row.dedup_key for row in rows})
     groups = stages.Groups(uow, workspace.settings.incidents.group_window)
     bound = routing.bindings(uow) if any(row.integration_id for row in rows) else {}

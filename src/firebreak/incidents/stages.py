@@ -5,10 +5,12 @@ Each stage is a small function the pipeline (``pipeline.py``) calls in order.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from firebreak import limits
 from firebreak.incidents import routing
 from firebreak.incidents.model import THIRD_PARTY, Action, Normal
 from firebreak.settings import Settings
@@ -103,7 +105,10 @@ def group_key(alert: Normal, settings: Settings) -> str:
     values = [(name, alert.labels.get(name, "")) for name in settings.incidents.group_by]
     if not any(value for _, value in values):
         return f"{prefix}fingerprint={alert.fingerprint}"
-    return prefix + "|".join(f"{name}={value}" for name, value in values)
+    key = prefix + "|".join(f"{name}={value}" for name, value in values)
+    if len(key) > limits.GROUP_KEY:  # long values of custom group_by labels: a digest fits
+        key = f"{prefix}sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+    return key
 
 
 def link_alert(uow: UnitOfWork, incident: Incident, alert: Normal, now: datetime) -> IncidentAlert:

@@ -104,7 +104,11 @@ def record(
             now,
             "firebreak",
             "page_sent" if row.kind == "page" else "role_notice_sent",
-            what if row.kind == "role" else f"{what} (level {row.level + 1})",
+            what
+            if row.kind == "role"
+            else what
+            + " "
+            + ("(as a responder)" if is_responder_page(row) else f"(level {row.level + 1})"),
             {"notification": row.id, "person": row.person_id, "contact_type": row.contact_type},
         )
         return

@@ -1,12 +1,15 @@
 """The store's tables (SQLAlchemy 2 declarative, portable types only).
 
+Column sizes come from ``firebreak.limits``, which intake also checks values against.
+
 Times are stored as naive UTC (``UTCDateTime``) and come back timezone-aware in UTC, the same on
 SQLite and PostgreSQL. JSON columns use the portable ``JSON`` type.
 
 Tables and who writes them:
 
 - ``alerts``: the inbox. Intake appends (``incidents.intake.record_alert``); the pipeline marks
-  ``processed_at`` and the ``incident_id`` it went to (``incidents.pipeline.process_pending``).
+  ``processed_at`` and the ``incident_id`` it went to (``incidents.pipeline.process_pending``), or
+  sets a row it cannot process aside (outcome ``rejected`` with ``rejected_reason``).
 - ``incidents``, ``incident_alerts``, ``timeline``, ``roles``, ``step_progress``: the record of each
   incident, changed only through ``incidents.actions`` and the pipeline.
 - ``timers``: durable escalation timers (``incidents.escalation``).
@@ -38,6 +41,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from firebreak import limits
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -74,20 +79,24 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(
-        String(20)
+        String(limits.SOURCE)
     )  # alertmanager|pagerduty|generic|otlp|detector|drill
     integration_id: Mapped[int | None] = mapped_column(ForeignKey("integrations.id"))
-    dedup_key: Mapped[str] = mapped_column(String(255), index=True)  # the fingerprint
+    dedup_key: Mapped[str] = mapped_column(
+        String(limits.FINGERPRINT), index=True
+    )  # the fingerprint
     status: Mapped[str] = mapped_column(String(16))  # firing|resolved|acknowledge
     event_action: Mapped[str] = mapped_column(String(16))  # trigger|acknowledge|resolve
     labels: Mapped[JSONDict]
     summary: Mapped[str] = mapped_column(Text, default="")
-    severity: Mapped[str | None] = mapped_column(String(16))
+    severity: Mapped[str | None] = mapped_column(String(limits.SEVERITY))
     payload: Mapped[JSONDict]
     received_at: Mapped[datetime]
     starts_at: Mapped[datetime | None]
     processed_at: Mapped[datetime | None]
-    outcome: Mapped[str | None] = mapped_column(String(16))  # opened|attached|repeat|ignored|...
+    outcome: Mapped[str | None] = mapped_column(String(16))  # opened|attached|...|rejected
+    # Why the pipeline set this alert aside (outcome "rejected"): it could not be processed.
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -103,13 +112,13 @@ class Incident(Base):
     )  # triggered|acknowledged|mitigated|resolved
     resolution: Mapped[str | None] = mapped_column(String(16))  # fixed|false_alarm|duplicate|drill
     severity: Mapped[str] = mapped_column(String(8))
-    service: Mapped[str | None] = mapped_column(String(120))
-    scenario: Mapped[str | None] = mapped_column(String(40))
-    group_key: Mapped[str] = mapped_column(String(500))
-    runbook_id: Mapped[str | None] = mapped_column(String(200))
+    service: Mapped[str | None] = mapped_column(String(limits.SERVICE))
+    scenario: Mapped[str | None] = mapped_column(String(limits.SCENARIO))
+    group_key: Mapped[str] = mapped_column(String(limits.GROUP_KEY))
+    runbook_id: Mapped[str | None] = mapped_column(String(limits.RUNBOOK_ID))
     # What the attached runbook said when the incident opened: title, steps, done_when.
     runbook: Mapped[JSONDict | None] = mapped_column(JSON)
-    escalation_policy: Mapped[str | None] = mapped_column(String(200))
+    escalation_policy: Mapped[str | None] = mapped_column(String(limits.NAME))
     opened_at: Mapped[datetime] = mapped_column(index=True)
     last_alert_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
@@ -119,7 +128,9 @@ class Incident(Base):
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
     labels: Mapped[JSONDict]
     services: Mapped[list[str]]  # every service it hurts (third-party incidents span several)
-    trigger: Mapped[str | None] = mapped_column(String(300))  # runbook#index of a detector trigger
+    trigger: Mapped[str | None] = mapped_column(
+        String(limits.TRIGGER)
+    )  # runbook#index of a detector trigger
     cleared_at: Mapped[datetime | None]  # when every alert had cleared at the source (else None)
 
 
@@ -131,8 +142,8 @@ class IncidentAlert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
-    fingerprint: Mapped[str] = mapped_column(String(255), index=True)
-    service: Mapped[str | None] = mapped_column(String(120))
+    fingerprint: Mapped[str] = mapped_column(String(limits.FINGERPRINT), index=True)
+    service: Mapped[str | None] = mapped_column(String(limits.SERVICE))
     status: Mapped[str] = mapped_column(String(16))  # firing|resolved
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_alert_id: Mapped[int] = mapped_column(Integer)

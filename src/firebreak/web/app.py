@@ -24,9 +24,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from firebreak import __version__
 from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
+from firebreak.incidents import quarantine
 from firebreak.incidents.loop import Loop
 from firebreak.store.db import Store
-from firebreak.web import api, intake, links, ui, views
+from firebreak.web import api, bodycap, intake, links, ui, views
 from firebreak.web.service import Service
 from firebreak.workspace import Workspace
 
@@ -59,6 +60,11 @@ class FirebreakApp(FastAPI):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self.intake is not None and await self.intake.handle(scope, receive, send):
             return
+        if scope["type"] == "http":  # every other route: its body capped before anything reads it
+            if bodycap.declared_too_large(scope):
+                await bodycap.refuse(send)
+                return
+            receive = bodycap.capped(receive)
         await super().__call__(scope, receive, send)
 
     def openapi(self) -> dict[str, Any]:
@@ -101,6 +107,8 @@ def create_app(
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+            if loop is not None:
+                loop.close()
             await service.writer.stop()
 
     app = FirebreakApp(
@@ -137,6 +145,7 @@ def _loop(service: Service, worker_id: str) -> Loop:
         telemetry=service.take_telemetry,
         observe=service.stats.observe_tick,
         write_lock=service.write_lock,
+        health=service.sources,
     )
     service.channels = loop.channels
     loop.public_url = service.public_url
@@ -161,8 +170,10 @@ def _install_probes(app: FastAPI, service: Service) -> None:
     def metrics() -> PlainTextResponse:
         with service.store.unit_of_work(readonly=True) as uow:
             counts = views.open_by_status(uow)
+            rejected = quarantine.rejected_count(uow)
         return PlainTextResponse(
-            service.stats.render(counts), media_type="text/plain; version=0.0.4"
+            service.stats.render(counts, rejected) + service.sources.render(),
+            media_type="text/plain; version=0.0.4",
         )
 
 
@@ -206,7 +217,7 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        codes = {404: "not_found", 405: "method_not_allowed"}
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         code = codes.get(exc.status_code, "http_error")
         return _error(request, exc.status_code, code, str(exc.detail))
 

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from firebreak import limits
 from firebreak.errors import FirebreakError, InputError, Unauthorized
 from firebreak.incidents.model import AlertIn
 from firebreak.signals.otlp import events_from_otlp
@@ -34,7 +35,7 @@ from firebreak.web.formats import (
 )
 from firebreak.web.service import Service
 
-MAX_BODY = 5 * 1024 * 1024  # bytes; Alertmanager groups and OTLP batches stay far below this
+MAX_BODY = limits.BODY_INTAKE
 SEVERITY = {"critical": "sev1", "error": "sev2", "warning": "sev3", "info": "sev4"}
 OTLP_MAX_AGE_S = 3600  # older telemetry is history, for backtest, not for live detection
 OTLP_MAX_AHEAD_S = 300  # clocks disagree a little; telemetry from the future is refused

@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy.exc import StatementError
+
 from firebreak.clock import Clock
-from firebreak.errors import Forbidden, Unauthorized
+from firebreak.detect.promql import SourceHealth
+from firebreak.errors import Forbidden, InputError, StoreError, Unauthorized
 from firebreak.incidents.intake import record_alerts
 from firebreak.incidents.model import AlertIn
 from firebreak.signals.schema import Events
@@ -37,6 +40,7 @@ class Service:
     clock: Clock
     session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     stats: Stats = field(default_factory=Stats)
+    sources: SourceHealth = field(default_factory=SourceHealth)  # promql queries, for /metrics
     channels: Any = None
     public_url: str | None = None  # where links in pages start when [server] public_url is unset
     otlp_events: list[Events] = field(default_factory=list)
@@ -49,11 +53,20 @@ class Service:
     writer: GroupCommitter[AlertIn] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.writer = GroupCommitter(self._commit)
+        self.writer = GroupCommitter(
+            self._commit, isolate=lambda exc: not isinstance(exc, StoreError)
+        )
 
     def _commit(self, batch: Sequence[AlertIn]) -> None:
-        with self.write_lock, self.store.unit_of_work() as uow:
-            record_alerts(uow, batch, self.clock.now())
+        """Append ``batch`` in one transaction. A value the store refuses (intake's checks
+        should have caught it) is the sender's error: InputError, 400, never a 500."""
+        try:
+            with self.write_lock, self.store.unit_of_work() as uow:
+                record_alerts(uow, batch, self.clock.now())
+        except (StatementError, ValueError) as exc:
+            orig = getattr(exc, "orig", None) or exc
+            first = (str(orig).splitlines() or [""])[0][:200]
+            raise InputError(f"the store cannot hold a value of this alert: {first}") from None
 
     def take_telemetry(self) -> list[Events]:
         """The OTLP events intake buffered since the last call (the loop's detector reads them)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from firebreak.workspace import Workspace
 
@@ -49,18 +49,17 @@ def parse(value: str | datetime | None) -> datetime | None:
 
 
 def time_html(
-    value: str | datetime | None, zone: ZoneInfo, now: datetime, seconds: bool = False
+    value: str | datetime | None, zone: ZoneInfo, now: datetime | None, seconds: bool = False
 ) -> Markup:
-    """A ``<time>`` element: the absolute time in ``zone`` and the relative hint beside it."""
+    """A ``<time>`` element: the absolute time in ``zone`` and, given ``now``, the relative hint
+    beside it."""
     moment = parse(value)
     if moment is None:
         return Markup("—")
-    utc = moment.astimezone(UTC).isoformat()
-    return Markup(
-        '<time datetime="{iso}" title="{utc}">{text} <span class="rel">({rel})</span></time>'
-    ).format(
-        iso=utc,
-        utc=escape(f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"),
+    hint = Markup(' <span class="rel">({})</span>').format(relative(moment, now)) if now else ""
+    return Markup('<time datetime="{iso}" title="{utc}">{text}{hint}</time>').format(
+        iso=moment.astimezone(UTC).isoformat(),
+        utc=f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC",
         text=absolute(moment, zone, seconds),
-        rel=relative(moment, now),
+        hint=hint,
     )

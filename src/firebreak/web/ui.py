@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from firebreak import __version__
 from firebreak.durations import parse_duration
 from firebreak.errors import FirebreakError, Forbidden, InputError, NotFound, Unauthorized
-from firebreak.incidents import actions
+from firebreak.incidents import actions, quarantine
 from firebreak.runbooks.model import SCENARIOS
 from firebreak.web import detail, reports, timefmt, views
 from firebreak.web.auth import (
@@ -48,8 +48,7 @@ templates.env.globals["static"] = lambda name: f"/static/{name}?v={__version__}"
 def _when(context: Any, value: str | datetime | None, seconds: bool = False) -> Markup:
     """A time as the viewer reads it: 'Tue 1 Dec 10:13 CET (3 min ago)', in their zone."""
     zone = context.get("zone_info") or ZoneInfo("UTC")
-    now = context.get("now") or datetime.now(UTC)
-    return timefmt.time_html(value, zone, now, seconds)
+    return timefmt.time_html(value, zone, context.get("now"), seconds)
 
 
 templates.env.filters["when"] = _when
@@ -95,6 +94,7 @@ def _page(
     context = {
         "user": user[0] if user else None,
         "csrf": csrf_for(svc, user[1]) if user else "",
+        "source_errors": svc.sources.failing() if user else [],
         "zone": zone.key,
         "zone_info": zone,
         "now": svc.clock.now(),
@@ -132,7 +132,7 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
         user = session_user(request)
     except FirebreakError:
         user = None
-    back_url, back_label = _back(request)
+    back_url, back_label = _back(request) if status != 404 else ("/incidents", "Back to incidents")
     if status == 401:
         back_url = f"/login?next={quote(back_url)}"
         back_label = "Sign in"
@@ -548,7 +548,15 @@ def runbooks_page(request: Request) -> Response:
     if user is None:
         return _login_redirect(request)
     data = reports.runbook_health(_svc(request))
-    return _page(request, "runbooks.html", user, nav="/runbooks", **data)
+    return _page(
+        request, "runbooks.html", user, nav="/runbooks", rejected=_rejected(request), **data
+    )
+
+
+def _rejected(request: Request) -> dict[str, Any]:
+    """Alerts the pipeline set aside: how many, and the latest with their reasons."""
+    with _svc(request).store.unit_of_work(readonly=True) as uow:
+        return {"count": quarantine.rejected_count(uow), "latest": quarantine.latest_rejected(uow)}
 
 
 @router.get("/favicon.ico")
