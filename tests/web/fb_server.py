@@ -49,6 +49,7 @@ def serve(
     db_url: str | None = None,
     tick: float = 0.1,
     ticks: bool = True,
+    worker_id: str = "serve",
     clock: Clock | None = None,
     channels: Any = None,
     host: str = "127.0.0.1",
@@ -75,6 +76,7 @@ def serve(
         clock or SystemClock(),
         tick_interval=tick,
         ticks=ticks,
+        worker_id=worker_id,
         channels=channels,
         public_url=f"http://{host}:{port}",
     )

@@ -18,14 +18,60 @@ from firebreak.cli.options import db_option, workspace_option
 SESSION_KEY_ENV = "FIREBREAK_SESSION_KEY"
 
 
-def _open(workspace: str | None, db_url: str | None) -> tuple[Any, Any]:
-    from firebreak.store.db import open_store
-    from firebreak.workspace import require, resolve_root
+def _store_url(root: Any, db_url: str | None) -> str:
+    """``--db``, else the workspace's; with an unreadable firebreak.toml, the default SQLite file
+    if it exists (else the store cannot be known: ask for --db)."""
+    from firebreak.errors import InputError
 
-    ws = require(resolve_root(workspace).resolve())
-    store = open_store(store_url(str(ws.root), db_url))
+    try:
+        return store_url(str(root), db_url)
+    except InputError as exc:
+        default = root / "firebreak.db"
+        if default.exists():
+            return f"sqlite:///{default}"
+        raise click.ClickException(
+            f"{exc}; pass --db URL so the last good snapshot can run"
+        ) from None
+
+
+def _open(
+    workspace: str | None, db_url: str | None, process_id: str, watch: bool
+) -> tuple[Any, Any, Any]:
+    """The store (upgraded) and the running workspace: the files, else the last snapshot."""
+    from firebreak.clock import SystemClock
+    from firebreak.errors import WorkspaceError
+    from firebreak.running import RunningWorkspace
+    from firebreak.store.db import open_store
+    from firebreak.workspace import resolve_root
+
+    root = resolve_root(workspace).resolve()
+    if not root.is_dir():
+        raise WorkspaceError(f"workspace folder not found: {root}")
+    store = open_store(_store_url(root, db_url))
     store.upgrade()
-    return ws, store
+    running = RunningWorkspace(root, store, SystemClock(), process_id)
+    ws = running.start()
+    if running.source == "snapshot":
+        click.echo(
+            f"warning: the workspace files do not load; running the last good snapshot "
+            f"(revision {running.revision}). Fix the files: the next good save is picked up"
+            + ("" if watch else " on SIGHUP or POST /api/workspace/reload"),
+            err=True,
+        )
+    signal.signal(signal.SIGHUP, lambda *_: running.request_reload())
+    return ws, store, running
+
+
+def _process_id(kind: str) -> str:
+    return f"{kind}:{socket.gethostname()}:{os.getpid()}"
+
+
+watch_option = click.option(
+    "--watch/--no-watch",
+    default=True,
+    show_default=True,
+    help="Reload the workspace when its files change (SIGHUP always reloads).",
+)
 
 
 def _session_key() -> bytes | None:
@@ -62,6 +108,7 @@ def _first_admin(store: Any) -> str | None:
     default=False,
     help="Trust X-Forwarded-* from a reverse proxy on this host (for TLS termination).",
 )
+@watch_option
 def serve(
     workspace: str | None,
     db_url: str | None,
@@ -69,6 +116,7 @@ def serve(
     port: int,
     tick: float,
     proxy_headers: bool,
+    watch: bool,
 ) -> None:
     """Run intake, API, web UI and the background ticks in one process.
 
@@ -81,7 +129,8 @@ def serve(
     from firebreak.clock import SystemClock
     from firebreak.web.app import RedactKeys, create_app
 
-    ws, store = _open(workspace, db_url)
+    process_id = _process_id("serve")
+    ws, store, running = _open(workspace, db_url, process_id, watch)
     if proxy_headers and ws.settings.server.auth_header:
         raise click.ClickException(
             "--proxy-headers with [server] auth_header would judge trusted_proxies by the "
@@ -102,6 +151,9 @@ def serve(
         SystemClock(),
         session_key=_session_key(),
         tick_interval=tick,
+        worker_id=process_id,
+        running=running,
+        watch=watch,
         public_url=f"http://{shown}:{bound}",
     )
     click.echo(f"firebreak is serving {ws.root} at http://{shown}:{bound}/", err=True)
@@ -132,7 +184,10 @@ def serve(
     help="Seconds between ticks.",
 )
 @click.option("--id", "worker_id", default=None, help="Worker id (default: host:pid).")
-def worker(workspace: str | None, db_url: str | None, tick: float, worker_id: str | None) -> None:
+@watch_option
+def worker(
+    workspace: str | None, db_url: str | None, tick: float, worker_id: str | None, watch: bool
+) -> None:
     """Run the pipeline, detection and escalation ticks alone (several may share PostgreSQL).
 
     \b
@@ -141,15 +196,21 @@ def worker(workspace: str | None, db_url: str | None, tick: float, worker_id: st
     """
     from firebreak.clock import SystemClock
     from firebreak.incidents.loop import Loop
+    from firebreak.notify.channels import live_channels
 
-    ws, store = _open(workspace, db_url)
     name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+    ws, store, running = _open(workspace, db_url, f"worker:{name}", watch)
     # OTLP events live in the serve process that received them, so detection runs there.
     loop = Loop.live(store, ws, SystemClock(), name)
+    running.on_change(
+        lambda new, _changed: loop.adopt(new, channels=live_channels(new.settings.channels))
+    )
+    threads = running.start_threads(watch)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     click.echo(f"firebreak worker {name} ticking every {tick:g}s on {ws.root}", err=True)
     loop.run_forever(tick, stop)
+    threads.set()
     store.dispose()
     click.echo("worker stopped", err=True)

@@ -148,6 +148,28 @@ class Loop:
             promql=live_promql(workspace, health) if health is not None else None,
         )
 
+    def adopt(
+        self,
+        workspace: Workspace,
+        *,
+        runbooks_changed: bool = True,
+        channels: Channels | None = None,
+        promql_health: Any = None,
+    ) -> None:
+        """Run ``workspace`` from the next tick on (a reload): a fed detector is rebuilt when
+        the runbooks changed, the channels replaced when given, and with ``promql_health`` the
+        promql detector rebuilt (its source may have changed)."""
+        with self._lock:
+            self.workspace = workspace
+            if runbooks_changed and self.telemetry is not None:
+                self.detector = live_detector(workspace)
+            if channels is not None:
+                self.channels = channels
+            if promql_health is not None:
+                if self.promql is not None:
+                    self.promql.client.close()
+                self.promql = live_promql(workspace, promql_health)
+
     def tick(self, now: datetime | None = None) -> TickResult:
         """Run every stage once. Each stage reads the clock as it starts, unless ``now`` is
         given (then every stage runs at ``now``)."""

@@ -26,8 +26,10 @@ from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
 from firebreak.incidents import quarantine
 from firebreak.incidents.loop import Loop
+from firebreak.notify.channels import live_channels
+from firebreak.running import RunningWorkspace
 from firebreak.store.db import Store
-from firebreak.web import api, bodycap, intake, links, ui, views
+from firebreak.web import api, bodycap, intake, links, ui, views, workspace_api
 from firebreak.web.service import Service
 from firebreak.workspace import Workspace
 
@@ -84,25 +86,33 @@ def create_app(
     ticks: bool = True,
     tick_interval: float = 1.0,
     worker_id: str = "serve",
+    running: RunningWorkspace | None = None,
+    watch: bool = False,
     public_url: str | None = None,
 ) -> FastAPI:
     """Build the service for ``workspace`` on ``store`` (already upgraded), reading ``clock``.
-    ``public_url`` (what ``serve`` listens on) starts the links in pages when the workspace's
-    ``[server] public_url`` is not set."""
+
+    ``running`` is the process's running workspace (``serve`` passes the one it started); with
+    ``watch`` its files are watched and reloaded while the app runs. ``public_url`` (what
+    ``serve`` listens on) starts the links in pages when ``[server] public_url`` is not set."""
     service = Service(
         workspace=workspace, store=store, clock=clock, channels=channels, public_url=public_url
     )
     if session_key is not None:
         service.session_key = session_key
     loop = _loop(service, worker_id) if ticks else None
+    running_ws = service.running = running or _running(service, worker_id)
+    _follow_reloads(service, running_ws, loop, rebuild_channels=channels is None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await service.writer.start()
         task = asyncio.create_task(loop.run_async(tick_interval)) if loop else None
+        stop = running_ws.start_threads(watch)
         try:
             yield
         finally:
+            stop.set()
             if task is not None:
                 task.cancel()
                 with suppress(asyncio.CancelledError):
@@ -122,6 +132,7 @@ def create_app(
     app.state.service = service
     app.state.loop = loop
     app.include_router(api.router)
+    app.include_router(workspace_api.router)
     app.include_router(ui.router)
     app.include_router(links.router)
     app.mount(
@@ -152,14 +163,45 @@ def _loop(service: Service, worker_id: str) -> Loop:
     return loop
 
 
+def _running(service: Service, worker_id: str) -> RunningWorkspace:
+    """A running workspace for a workspace the caller loaded itself (tests, embedding)."""
+    running = RunningWorkspace(service.workspace.root, service.store, service.clock, worker_id)
+    running.adopt_loaded(service.workspace)
+    return running
+
+
+def _follow_reloads(
+    service: Service, running: RunningWorkspace, loop: Loop | None, *, rebuild_channels: bool
+) -> None:
+    """Every workspace the running workspace adopts replaces the one the app and loop use."""
+
+    def adopt(workspace: Workspace, runbooks_changed: bool) -> None:
+        service.workspace = workspace
+        service.forget_lint()
+        if loop is not None:
+            channels = live_channels(workspace.settings.channels) if rebuild_channels else None
+            loop.adopt(
+                workspace,
+                runbooks_changed=runbooks_changed,
+                channels=channels,
+                promql_health=service.sources,
+            )
+            service.channels = loop.channels
+
+    loop.public_url = service.public_url
+
+    running.on_change(adopt)
+
+
 def _install_probes(app: FastAPI, service: Service) -> None:
-    @app.get("/healthz", tags=["ops"], summary="Liveness and store reachability (no auth)")
+    @app.get("/healthz", tags=["ops"], summary="Liveness, a stalled inbox, the workspace (no auth)")
     def healthz() -> JSONResponse:
         try:
             service.store.ping()
+            status, body = workspace_api.health(service)
         except FirebreakError:
             return JSONResponse({"status": "unavailable", "store": "unreachable"}, 503)
-        return JSONResponse({"status": "ok", "version": __version__})
+        return JSONResponse({**body, "version": __version__}, status)
 
     @app.get(
         "/metrics",
@@ -171,10 +213,9 @@ def _install_probes(app: FastAPI, service: Service) -> None:
         with service.store.unit_of_work(readonly=True) as uow:
             counts = views.open_by_status(uow)
             rejected = quarantine.rejected_count(uow)
-        return PlainTextResponse(
-            service.stats.render(counts, rejected) + service.sources.render(),
-            media_type="text/plain; version=0.0.4",
-        )
+        text = service.stats.render(counts, rejected) + service.sources.render()
+        text += workspace_api.health_metrics(service)
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
 
 def _wants_html(request: Request) -> bool:

@@ -20,6 +20,7 @@ from firebreak.detect.promql import SourceHealth
 from firebreak.errors import Forbidden, InputError, StoreError, Unauthorized
 from firebreak.incidents.intake import record_alerts
 from firebreak.incidents.model import AlertIn
+from firebreak.running import RunningWorkspace
 from firebreak.signals.schema import Events
 from firebreak.store.db import Store
 from firebreak.web.credentials import IntegrationInfo, find_integration
@@ -42,6 +43,7 @@ class Service:
     stats: Stats = field(default_factory=Stats)
     sources: SourceHealth = field(default_factory=SourceHealth)  # promql queries, for /metrics
     channels: Any = None
+    running: RunningWorkspace | None = None  # revision, reloads, snapshots
     public_url: str | None = None  # where links in pages start when [server] public_url is unset
     otlp_events: list[Events] = field(default_factory=list)
     otlp_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -92,6 +94,10 @@ class Service:
         if info.kind != kind:
             raise Forbidden(f"this key belongs to a {info.kind} integration, not {kind}")
         return info
+
+    def forget_lint(self) -> None:
+        """Drop the cached lint findings (the workspace was reloaded)."""
+        self._lint = None
 
     def lint_findings(self) -> list[Any]:
         """Lint findings for the workspace, recomputed at most once a minute."""

@@ -94,6 +94,7 @@ def _page(
     context = {
         "user": user[0] if user else None,
         "csrf": csrf_for(svc, user[1]) if user else "",
+        "workspace_warning": _workspace_warning(svc) if user else None,
         "source_errors": svc.sources.failing() if user else [],
         "zone": zone.key,
         "zone_info": zone,
@@ -148,6 +149,29 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
         back_url=back_url,
         back_label=back_label,
     )
+
+
+def _workspace_warning(service: Any) -> str | None:
+    """The banner text when the files on disk are not what runs (snapshot, refused reload)."""
+    running = service.running
+    if running is None:
+        return None
+    last = running.last_reload
+    if running.source == "snapshot":
+        return (
+            f"The workspace files do not load: firebreak is paging with the last good snapshot "
+            f"(revision {running.revision}). Run `firebreak lint` and fix the files."
+        )
+    if last is not None and not last.ok:
+        first = last.errors[0] if last.errors else {}
+        where = (
+            f" ({first.get('path')}:{first.get('line')}: {first.get('message')})" if first else ""
+        )
+        return (
+            f"The last workspace change was refused with {len(last.errors)} error(s){where}; "
+            f"firebreak keeps paging with revision {running.revision}."
+        )
+    return None
 
 
 def _viewer(request: Request) -> tuple[Principal, str] | None:
