@@ -188,8 +188,6 @@ def _follow_reloads(
             )
             service.channels = loop.channels
 
-    loop.public_url = service.public_url
-
     running.on_change(adopt)
 
 
