@@ -192,6 +192,29 @@ class SourcesSection(_Strict):
     prometheus: PrometheusSource | None = None
 
 
+# --- [[inhibit]] ---------------------------------------------------------------------------------
+
+
+def _check_inhibit_matchers(value: dict[str, str]) -> dict[str, str]:
+    from firebreak.incidents.inhibit import check_matchers
+
+    check_matchers(value)
+    return value
+
+
+InhibitMatchers = Annotated[dict[str, str], AfterValidator(_check_inhibit_matchers)]
+
+
+class InhibitRule(_Strict):
+    """One ``[[inhibit]]`` rule (Alertmanager's inhibit_rules, applied to open incidents): while
+    an incident matching ``source`` is open, an alert matching ``target`` that has the same value
+    for every ``equal`` label joins that incident instead of paging."""
+
+    source: InhibitMatchers
+    target: InhibitMatchers
+    equal: list[str] = []
+
+
 class Settings(_Strict):
     workspace: WorkspaceSection = WorkspaceSection()
     store: StoreSection = StoreSection()
@@ -199,6 +222,7 @@ class Settings(_Strict):
     lint: LintSection = LintSection()
     incidents: IncidentsSection = IncidentsSection()
     channels: dict[str, ChannelSection] = {}
+    inhibit: list[InhibitRule] = []
     sources: SourcesSection = SourcesSection()
     server: ServerSection = ServerSection()
     routing: RoutingSection = RoutingSection()

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("firebreak.cli.db_cmd:db", "Manage the store (db upgrade)."),
     "token": ("firebreak.cli.auth_cmd:token", "Create API tokens."),
     "integration": ("firebreak.cli.auth_cmd:integration", "Create intake integration keys."),
+    "incident": ("firebreak.cli.incident_cmd:incident", "Change an incident (fault start)."),
     "route": ("firebreak.cli.route_cmd:route", "Test where an alert would go (route test)."),
     "import": (
         "firebreak.cli.import_cmd:import_",

@@ -108,6 +108,12 @@ def _first_admin(store: Any) -> str | None:
     default=False,
     help="Trust X-Forwarded-* from a reverse proxy on this host (for TLS termination).",
 )
+@click.option(
+    "--otlp-grpc-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Also take OTLP/gRPC (traces, metrics) on this port, same host; off by default.",
+)
 @watch_option
 def serve(
     workspace: str | None,
@@ -116,6 +122,7 @@ def serve(
     port: int,
     tick: float,
     proxy_headers: bool,
+    otlp_grpc_port: int | None,
     watch: bool,
 ) -> None:
     """Run intake, API, web UI and the background ticks in one process.
@@ -170,7 +177,27 @@ def serve(
         forwarded_allow_ips="127.0.0.1" if proxy_headers else None,
         timeout_graceful_shutdown=10,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    grpc_server = _otlp_grpc(app, host, otlp_grpc_port)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        if grpc_server is not None:
+            grpc_server.stop(5)
+
+
+def _otlp_grpc(app: Any, host: str, port: int | None) -> Any:
+    """The OTLP/gRPC server beside the HTTP one, sharing its service (keys, limits, detector)."""
+    if port is None:
+        return None
+    from firebreak.errors import FirebreakError
+    from firebreak.web import otlp_grpc
+
+    try:
+        server, bound = otlp_grpc.start(app.state.service, host, port)
+    except FirebreakError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"OTLP/gRPC on {host}:{bound}", err=True)
+    return server
 
 
 @click.command()

@@ -59,8 +59,14 @@ def _stop_escalation(uow: UnitOfWork, incident: Incident, now: datetime, why: st
 
 
 def acknowledge(uow: UnitOfWork, incident_id: int, actor: str, now: datetime) -> TimelineEntry:
-    """triggered → acknowledged; stops the escalation."""
+    """triggered → acknowledged; stops the escalation. Acknowledging an incident that was merged
+    into another (a page sent before the merge) acknowledges the one it was merged into."""
+    from firebreak.incidents.merge import merged_into
+
     incident = uow.incidents.get(incident_id, lock=True)
+    into = merged_into(uow, incident)
+    if into is not None:
+        incident = uow.incidents.get(into, lock=True)
     entry = lifecycle.apply(uow, incident, "acknowledge", actor, now)
     _stop_escalation(uow, incident, now, "acknowledged")
     return entry

@@ -7,7 +7,8 @@
 - With ``[incidents] auto_resolve_after`` set, an ``auto_resolve`` timer is due that long after;
   when it fires and the incident is still clear, it is resolved as fixed.
 - An alert of a cleared incident firing again (or a new one joining it) clears ``cleared_at``,
-  drops the auto-resolve timer and, while nobody has acknowledged, restarts escalation at level 1.
+  drops the auto-resolve timer and, while nobody has acknowledged, restarts the escalation that
+  clearing stopped, at level 1.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def firing_again(
     incident.cleared_at = None
     uow.timers.stop_for_incident(incident.id, "fired again", ("auto_resolve",))
     text = f"no longer clear: {alert_summary!r} fires"
-    restart = incident.status == "triggered" and incident.escalation_policy is not None
+    stopped = any(t.outcome == "cleared" for t in uow.timers.for_incident(incident.id))
+    restart = incident.status == "triggered" and stopped
     if restart:
         text += "; escalation restarts at level 1"
     uow.incidents.add_timeline(incident.id, now, f"source:{source}", "alerts_firing", text)

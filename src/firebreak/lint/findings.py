@@ -51,6 +51,8 @@ _RULE_LIST = [
     Rule("FB605", "slow-chain", "warning", "the chain reaches a second human too late"),
     Rule("FB606", "no-policy", "warning", "an alert can find no escalation policy"),
     Rule("FB607", "no-channel", "error", "a contact type people are paged on has no channel"),
+    Rule("FB608", "inhibit-self", "warning", "an inhibit rule whose source and target overlap"),
+    Rule("FB609", "inhibit-label-form", "warning", "an inhibit label or value in a foreign form"),
     Rule("FB701", "single-responder", "warning", "fewer than two people can respond"),
     Rule("FB702", "on-call-concentration", "warning", "one person carries most on-call hours"),
     Rule("FB703", "no-backup", "warning", "no trained backup or handoff note (small profile)"),

@@ -156,6 +156,7 @@ def _lint_workspace(root: Path, given: str | None, today: date, report: LintRepo
     found = list(loaded.findings)
     for runbook in workspace.runbooks:
         found.extend(lint_runbook(runbook, workspace.settings, today))
+    found.extend(inhibit_findings(workspace))
     checks = optional_module("firebreak.org.checks")
     if checks is not None:
         found.extend(checks.check_workspace(workspace, today))
@@ -168,6 +169,36 @@ def _lint_workspace(root: Path, given: str | None, today: date, report: LintRepo
     )
     report.files += _readable_files(root, workspace, found)
     report.workspaces += 1
+
+
+def inhibit_findings(workspace: Workspace) -> list[Finding]:
+    """FB608 and FB609 for the ``[[inhibit]]`` rules of firebreak.toml."""
+    from firebreak.incidents.inhibit import label_form_problems, self_match
+
+    rules = workspace.settings.inhibit
+    if not rules:
+        return []
+    path = workspace.root / "firebreak.toml"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    headers = [n for n, line in enumerate(lines, 1) if line.strip().startswith("[[inhibit]]")]
+    out: list[Finding] = []
+    for index, rule in enumerate(rules):
+        where = Location("firebreak.toml", headers[index] if index < len(headers) else 0, 1)
+        both = self_match(rule)
+        if both is not None:
+            shown = ", ".join(f"{k}={v}" for k, v in both.items())
+            out.append(
+                finding(
+                    "FB608",
+                    f"inhibit rule {index + 1} would inhibit its own kind: an alert with "
+                    f"{{{shown}}} matches both source and target, so such alerts never inhibit "
+                    "one another; give source and target a label value that tells them apart",
+                    where,
+                )
+            )
+        for problem in label_form_problems(rule):
+            out.append(finding("FB609", f"inhibit rule {index + 1}: {problem}", where))
+    return out
 
 
 def _readable_files(root: Path, workspace: Workspace, found: list[Finding]) -> int:

@@ -149,13 +149,17 @@ def _bucket_middle(bounds: list[float], index: int) -> float:
     return (float(bounds[index - 1]) + float(bounds[index])) / 2
 
 
-def events_from_otlp(data: dict[str, Any], source: str) -> Events:
+def events_from_otlp(data: dict[str, Any], source: str, allow_empty: bool = False) -> Events:
+    """The model calls of an export; none is an error unless ``allow_empty`` (live intake, where
+    a Collector forwards every span and only the gen_ai ones are ours)."""
     try:
         rows = _span_rows(data) + _metric_rows(data)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise InputError(
             f"malformed OTLP JSON: {type(exc).__name__} {exc}", location=Location(source)
         ) from None
+    if not rows and allow_empty:
+        return Events.empty()
     if not rows:
         raise InputError(
             "no gen_ai calls in this OTLP export (no span or metric point with "

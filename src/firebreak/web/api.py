@@ -58,6 +58,10 @@ class StepIn(_Body):
     status: Literal["done", "skipped"]
 
 
+class FaultStartIn(_Body):
+    at: datetime = Field(description="When the fault began (ISO 8601 with an offset), for MTTD.")
+
+
 class TokenIn(_Body):
     role: Literal["viewer", "responder", "admin"]
     name: Name = ""
@@ -69,6 +73,8 @@ class TokenIn(_Body):
 class IntegrationIn(_Body):
     kind: Literal["alertmanager", "pagerduty", "generic", "otlp"]
     name: Name = ""
+    service: Annotated[str, Field(max_length=120)] | None = None  # binding (routing.md)
+    escalation: Annotated[str, Field(max_length=200)] | None = None
 
 
 def service_of(request: Request) -> Service:
@@ -195,6 +201,19 @@ def step(
     return _act(request, who, incident_id, run)
 
 
+@router.post("/incidents/{incident_id}/fault_start", summary="Set when the fault began (MTTD)")
+def fault_start(
+    request: Request, who: Responder, incident_id: IncidentId, body: FaultStartIn
+) -> dict[str, Any]:
+    if body.at.tzinfo is None:
+        raise InputError("at: expected a time with an offset, such as 2026-12-01T09:14:00Z")
+
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.set_fault_start(uow, iid, body.at, actor, now)
+
+    return _act(request, who, incident_id, run)
+
+
 @router.get("/runbooks", summary="Runbooks with their lint findings")
 def runbooks(request: Request, who: Viewer) -> dict[str, Any]:
     return reports.runbook_health(service_of(request))
@@ -264,8 +283,20 @@ def integrations(request: Request, who: Admin) -> dict[str, Any]:
 )
 def create_integration(request: Request, who: Admin, body: IntegrationIn) -> dict[str, Any]:
     svc = service_of(request)
+    org = svc.workspace.org
+    if body.service is not None and body.service not in org.services:
+        raise InputError(f"service: no service {body.service!r} in org/")
+    if body.escalation is not None and body.escalation not in org.escalation_policies:
+        raise InputError(f"escalation: no escalation policy {body.escalation!r} in org/")
     with svc.store.unit_of_work() as uow:
-        ident, key = credentials.create_integration(uow, body.kind, body.name, svc.clock.now())
+        ident, key = credentials.create_integration(
+            uow,
+            body.kind,
+            body.name,
+            svc.clock.now(),
+            service=body.service,
+            escalation=body.escalation,
+        )
     return {"id": ident, "kind": body.kind, "key": key}
 
 

@@ -1,7 +1,7 @@
 """Intake: validate, append to the inbox (group commit), answer. Nothing else.
 
 Paths are fixed by DESIGN.md: ``/intake/alertmanager/{key}``, ``/v2/enqueue`` (PagerDuty Events
-API v2), ``/intake/generic/{key}``, ``/v1/traces`` and ``/v1/metrics`` (OTLP/HTTP JSON).
+API v2), ``/intake/generic/{key}``, ``/v1/traces`` and ``/v1/metrics`` (OTLP/HTTP, protobuf or JSON).
 
 Every intake kind answers through one path: :class:`Intake`, an ASGI handler the app calls before
 its middleware and routing (at load, their cost per request is most of an alert post's). It
@@ -52,11 +52,6 @@ log = logging.getLogger("firebreak.web")
 class PayloadTooLarge(InputError):
     code = "payload_too_large"
     http_status = 413
-
-
-class UnsupportedMedia(InputError):
-    code = "unsupported_media_type"
-    http_status = 415
 
 
 @dataclass(frozen=True)
@@ -202,14 +197,38 @@ def _bearer(posted: Posted) -> str:
     return value.strip()
 
 
+@dataclass(frozen=True)
+class Raw:
+    """An answer body sent as it is (an OTLP protobuf response), not as JSON."""
+
+    data: bytes
+    content_type: str
+
+
 async def _otlp(service: Service, posted: Posted, what: str) -> Answer:
+    from firebreak.web import otlp_wire
+
     _checked(service, _bearer(posted), "otlp")
-    if "json" not in posted.headers.get("content-type", "application/json"):
-        raise UnsupportedMedia("only OTLP/HTTP JSON is accepted (Content-Type: application/json)")
-    data = decode_json(posted.body)
-    if not isinstance(data, dict) or what not in data:
-        raise BadPayload(f"expected an OTLP export with {what}", [f"{what} is missing"])
-    events = events_from_otlp(data, f"POST {posted.path}")
+    data = otlp_wire.decode(posted.headers, posted.body, what, MAX_BODY)
+    rejected, message = accept_otlp(service, data, what, f"POST {posted.path}")
+    if otlp_wire.is_protobuf(posted.headers):
+        reply = otlp_wire.response(what, rejected, message)
+        return 200, Raw(reply.SerializeToString(), otlp_wire.PROTOBUF)
+    if not message:
+        return 200, {"partialSuccess": {}}
+    field = "rejectedSpans" if what == "resourceSpans" else "rejectedDataPoints"
+    return 200, {"partialSuccess": {field: rejected, "errorMessage": message}}
+
+
+def accept_otlp(service: Service, data: dict[str, Any], what: str, source: str) -> tuple[int, str]:
+    """Hand an export's recent calls to the detector; (rejected count, why) for the rest.
+
+    HTTP (JSON and protobuf) and gRPC intake share it, so they accept and refuse alike.
+    """
+    events = events_from_otlp(data, source, allow_empty=True)
+    if not len(events):
+        service.stats.count_intake("otlp", "not_gen_ai", 1)
+        return 0, "no gen_ai calls in this export (no gen_ai.provider.name or gen_ai.system)"
     now = service.clock.now().timestamp()
     fresh = (events.time >= now - OTLP_MAX_AGE_S) & (events.time <= now + OTLP_MAX_AHEAD_S)
     kept = events.take(fresh)
@@ -219,14 +238,13 @@ async def _otlp(service: Service, posted: Posted, what: str) -> Answer:
             service.otlp_events.append(kept)
     service.stats.count_intake("otlp", "accepted", len(kept))
     if not rejected:
-        return 200, {"partialSuccess": {}}
+        return 0, ""
     service.stats.count_intake("otlp", "too_old_or_new", rejected)
-    field = "rejectedSpans" if what == "resourceSpans" else "rejectedDataPoints"
     message = (
         f"{rejected} call(s) ended more than {OTLP_MAX_AGE_S // 60} minutes ago or in the "
         "future; live detection takes recent telemetry (use firebreak backtest for history)"
     )
-    return 200, {"partialSuccess": {field: rejected, "errorMessage": message}}
+    return rejected, message
 
 
 async def traces(service: Service, posted: Posted) -> Answer:
@@ -268,7 +286,7 @@ ROUTES: tuple[IntakeRoute, ...] = (
     IntakeRoute(
         "/v1/traces",
         "otlp",
-        "OTLP/HTTP JSON traces",
+        "OTLP/HTTP traces (protobuf or JSON, gzip or not)",
         "Spans with ``gen_ai.*`` attributes, turned into request events for the detectors "
         "(``Authorization: Bearer <integration key>``).",
         200,
@@ -277,7 +295,7 @@ ROUTES: tuple[IntakeRoute, ...] = (
     IntakeRoute(
         "/v1/metrics",
         "otlp",
-        "OTLP/HTTP JSON metrics",
+        "OTLP/HTTP metrics (protobuf or JSON, gzip or not)",
         "``gen_ai.client.*`` metrics, turned into request events for the detectors "
         "(``Authorization: Bearer <integration key>``).",
         200,
@@ -356,8 +374,11 @@ async def _read(headers: dict[str, str], receive: Receive) -> bytes:
 async def _answer(
     send: Send, status: int, body: Any, extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
-    data = json.dumps(body, separators=(",", ":")).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    if isinstance(body, Raw):
+        data, kind = body.data, body.content_type.encode()
+    else:
+        data, kind = json.dumps(body, separators=(",", ":")).encode(), b"application/json"
+    headers = [(b"content-type", kind), (b"content-length", str(len(data)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b"Bearer"))
     await send(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -442,6 +442,22 @@ async def ui_resolve(request: Request, incident_id: int) -> Response:
             form.get("note") or None,
             confirm_done=form.get("confirm_done") == "1",
         )
+
+    return await _incident_action(request, incident_id, run)
+
+
+@router.post("/incidents/{incident_id}/fault_start")
+async def ui_fault_start(request: Request, incident_id: int) -> Response:
+    def run(uow: Any, actor: str, now: Any, form: dict[str, str]) -> None:
+        text = form.get("at", "").strip()
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            raise InputError(
+                "fault start: expected a date and time, such as 2026-12-01T09:14"
+            ) from None
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        actions.set_fault_start(uow, incident_id, at, actor, now)
 
     return await _incident_action(request, incident_id, run)
 

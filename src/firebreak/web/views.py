@@ -58,6 +58,7 @@ def incident_summary(row: Incident, now: datetime, commander: str | None = None)
         "mitigated_at": iso(row.mitigated_at),
         "resolved_at": iso(row.resolved_at),
         "last_alert_at": iso(row.last_alert_at),
+        "fault_started_at": iso(row.fault_started_at),
         "commander": commander,
     }
 
