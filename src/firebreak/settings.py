@@ -45,8 +45,31 @@ class StoreSection(_Strict):
     url: str | None = None  # default: sqlite:///<workspace>/firebreak.db
 
 
+def _percent(value: object) -> float:
+    """``"25%"`` or ``0.25`` -> 0.25."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1]) / 100.0
+        except ValueError:
+            raise ValueError(f"expected a percentage such as '25%', got {value!r}") from None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise ValueError(f"expected a percentage such as '25%', got {value!r}")
+
+
+Fraction = Annotated[float, BeforeValidator(_percent), Field(gt=0)]
+
+
 class ReviewSection(_Strict):
+    """Runbook review cadence, and the weekly review's audience and decay alarms."""
+
     every: Duration = timedelta(days=90)
+    to: list[str] = []  # team:<id> | person:<id> | schedule:<id>, for `firebreak review --send`
+    baseline: str | None = None  # the baseline the review compares with (default: the newest)
+    drill_every: Duration = timedelta(days=30)  # a drill not run for this long is due
+    mttr_worse_by: Fraction | None = 0.25  # decay alarm: median MTTR this much above the baseline
+    false_alarm_rate_above: float | None = Field(default=0.3, ge=0, le=1)
+    drill_pass_rate_below: float | None = Field(default=0.8, ge=0, le=1)
 
 
 class LintSection(_Strict):

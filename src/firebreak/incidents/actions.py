@@ -38,7 +38,7 @@ from firebreak.store.tables import (
 from firebreak.workspace import Workspace
 
 STEP_KEY = re.compile(r"^(diagnosis|mitigation)\.[1-9][0-9]*$")
-STEP_STATUSES = ("done", "skipped")
+STEP_STATUSES = ("done", "skipped", "expect_not_seen")  # the last: done, Expect not seen
 
 
 def _stop_escalation(uow: UnitOfWork, incident: Incident, now: datetime, why: str) -> None:
@@ -238,9 +238,10 @@ def handoff(
 def mark_step(
     uow: UnitOfWork, incident_id: int, step_key: str, status: str, actor: str, now: datetime
 ) -> TimelineEntry:
-    """Record a runbook step (``mitigation.2``) as done or skipped; a later mark replaces it."""
+    """Record a runbook step (``mitigation.2``) as done, skipped, or done with its ``Expect:``
+    not seen (``expect_not_seen``); a later mark replaces it."""
     if status not in STEP_STATUSES:
-        raise InputError(f"status: expected done or skipped, got {status!r}")
+        raise InputError(f"status: expected done, skipped or expect_not_seen, got {status!r}")
     if not STEP_KEY.match(step_key):
         raise InputError(
             f"step: expected a key such as diagnosis.1 or mitigation.2, got {step_key!r}"

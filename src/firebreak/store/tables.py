@@ -352,3 +352,15 @@ class EndedSession(Base):
     token_id: Mapped[int] = mapped_column(Integer)
     ended_at: Mapped[datetime]
     expires_at: Mapped[datetime]  # when the cookie would have expired; the row may go then
+
+
+class BaselineCapture(Base):
+    """A baseline being captured: the service saves it under ``name`` once ``ends_at`` passes."""
+
+    __tablename__ = "baseline_captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    started_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]

@@ -55,7 +55,7 @@ class NoteIn(_Body):
 
 
 class StepIn(_Body):
-    status: Literal["done", "skipped"]
+    status: Literal["done", "skipped", "expect_not_seen"]
 
 
 class FaultStartIn(_Body):

@@ -29,7 +29,7 @@ from firebreak.incidents.loop import Loop
 from firebreak.notify.channels import live_channels
 from firebreak.running import RunningWorkspace
 from firebreak.store.db import Store
-from firebreak.web import api, bodycap, intake, links, ui, views, workspace_api
+from firebreak.web import api, bodycap, intake, links, maintenance, ui, views, workspace_api
 from firebreak.web.service import Service
 from firebreak.workspace import Workspace
 
@@ -132,9 +132,11 @@ def create_app(
     app.state.service = service
     app.state.loop = loop
     app.include_router(api.router)
+    app.include_router(maintenance.api)
     app.include_router(workspace_api.router)
     app.include_router(ui.router)
     app.include_router(links.router)
+    app.include_router(maintenance.pages)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )

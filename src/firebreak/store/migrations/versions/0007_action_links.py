@@ -1,7 +1,7 @@
 """Pages a person can act on: signed links, role notices, people's tokens, cleared alerts
 
-Revision ID: 0006_action_links
-Revises: 0005_alert_quarantine
+Revision ID: 0007_action_links
+Revises: 0006_baseline_captures
 Create Date: 2026-12-01 10:00:00
 
 - ``app_secrets``: the key that signs acknowledge/resolve links (made on first use).
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_action_links"
-down_revision = "0005_alert_quarantine"
+revision = "0007_action_links"
+down_revision = "0006_baseline_captures"
 branch_labels = None
 depends_on = None
 
