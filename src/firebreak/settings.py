@@ -45,8 +45,31 @@ class StoreSection(_Strict):
     url: str | None = None  # default: sqlite:///<workspace>/firebreak.db
 
 
+def _percent(value: object) -> float:
+    """``"25%"`` or ``0.25`` -> 0.25."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1]) / 100.0
+        except ValueError:
+            raise ValueError(f"expected a percentage such as '25%', got {value!r}") from None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise ValueError(f"expected a percentage such as '25%', got {value!r}")
+
+
+Fraction = Annotated[float, BeforeValidator(_percent), Field(gt=0)]
+
+
 class ReviewSection(_Strict):
+    """Runbook review cadence, and the weekly review's audience and decay alarms."""
+
     every: Duration = timedelta(days=90)
+    to: list[str] = []  # team:<id> | person:<id> | schedule:<id>, for `firebreak review --send`
+    baseline: str | None = None  # the baseline the review compares with (default: the newest)
+    drill_every: Duration = timedelta(days=30)  # a drill not run for this long is due
+    mttr_worse_by: Fraction | None = 0.25  # decay alarm: median MTTR this much above the baseline
+    false_alarm_rate_above: float | None = Field(default=0.3, ge=0, le=1)
+    drill_pass_rate_below: float | None = Field(default=0.8, ge=0, le=1)
 
 
 class LintSection(_Strict):
@@ -62,9 +85,17 @@ class LintSection(_Strict):
     ignore: list[str] = []
 
 
+def _never_or_duration(value: object) -> timedelta | None:
+    if value is None or value == "never":
+        return None
+    return parse_duration(value)
+
+
 class IncidentsSection(_Strict):
     group_by: list[str] = ["service", "scenario"]
     group_window: Duration = timedelta(hours=1)
+    # Resolve an incident this long after every alert of it cleared at the source (None: never).
+    auto_resolve_after: Annotated[timedelta | None, BeforeValidator(_never_or_duration)] = None
 
 
 class ChannelSection(_Strict):
@@ -90,11 +121,28 @@ def _check_public_url(value: str | None) -> str | None:
     return value.rstrip("/")
 
 
+def _check_networks(value: list[str]) -> list[str]:
+    import ipaddress
+
+    for item in value:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"expected an address or network such as 127.0.0.1/32 or 10.0.0.0/8, got {item!r}"
+            ) from None
+    return value
+
+
 class ServerSection(_Strict):
-    """How the running service presents itself and when it calls itself stalled."""
+    """How the running service presents itself, when it calls itself stalled, and whom it
+    believes about who is asking."""
 
     public_url: Annotated[str | None, AfterValidator(_check_public_url)] = None
     stall_after: Duration = timedelta(seconds=60)
+    link_ttl: Duration = timedelta(hours=24)  # acknowledge/resolve links in pages expire
+    auth_header: str | None = None  # e.g. X-Forwarded-Email from an authenticating proxy
+    trusted_proxies: Annotated[list[str], AfterValidator(_check_networks)] = []
 
 
 # --- [routing] ----------------------------------------------------------------------------------

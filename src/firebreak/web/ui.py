@@ -468,7 +468,9 @@ async def ui_roles(request: Request, incident_id: int) -> Response:
         person = form.get("person", "")
         if person not in _svc(request).workspace.org.people:
             raise InputError("person: choose someone from the org")
-        actions.reassign_role(uow, incident_id, form.get("role", ""), person, actor, now)
+        actions.reassign_role(
+            uow, incident_id, form.get("role", ""), person, actor, now, _svc(request).workspace
+        )
 
     return await _incident_action(request, incident_id, run)
 
