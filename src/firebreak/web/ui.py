@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -447,13 +447,31 @@ async def ui_resolve(request: Request, incident_id: int) -> Response:
     return await _incident_action(request, incident_id, run)
 
 
+@router.post("/incidents/{incident_id}/fault_start")
+async def ui_fault_start(request: Request, incident_id: int) -> Response:
+    def run(uow: Any, actor: str, now: Any, form: dict[str, str]) -> None:
+        text = form.get("at", "").strip()
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            raise InputError(
+                "fault start: expected a date and time, such as 2026-12-01T09:14"
+            ) from None
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        actions.set_fault_start(uow, incident_id, at, actor, now)
+
+    return await _incident_action(request, incident_id, run)
+
+
 @router.post("/incidents/{incident_id}/roles")
 async def ui_roles(request: Request, incident_id: int) -> Response:
     def run(uow: Any, actor: str, now: Any, form: dict[str, str]) -> None:
         person = form.get("person", "")
         if person not in _svc(request).workspace.org.people:
             raise InputError("person: choose someone from the org")
-        actions.reassign_role(uow, incident_id, form.get("role", ""), person, actor, now)
+        actions.reassign_role(
+            uow, incident_id, form.get("role", ""), person, actor, now, _svc(request).workspace
+        )
 
     return await _incident_action(request, incident_id, run)
 
