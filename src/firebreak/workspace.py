@@ -21,7 +21,7 @@ from firebreak.org.model import ORG_SECTIONS, Org, Strict
 from firebreak.runbooks.model import Runbook
 from firebreak.runbooks.parser import check_runbook_refs, parse_runbook
 from firebreak.runbooks.primed import Primed
-from firebreak.settings import Settings, load_settings, locate_setting
+from firebreak.settings import Settings, SettingsError, load_settings, locate_setting
 from firebreak.yamlsrc import YList, YMap, loads, locate, read_text
 
 
@@ -222,6 +222,9 @@ def load_workspace(root: Path, primed: Primed | None = None) -> LoadResult:
     findings: list[Finding] = []
     try:
         settings = load_settings(root / "firebreak.toml", "firebreak.toml")
+    except SettingsError as exc:
+        findings.extend(finding("FB100", message, where) for message, where in exc.problems)
+        settings = Settings()
     except InputError as exc:
         findings.append(finding("FB100", exc.message, exc.location or Location("firebreak.toml")))
         settings = Settings()

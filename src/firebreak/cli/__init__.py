@@ -34,6 +34,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "firebreak.cli.report_cmd:report",
         "MTTA, MTTR, MTTD, false alarm and drill pass rates.",
     ),
+    "handoff": (
+        "firebreak.cli.review_cmd:handoff",
+        "The shift handoff: incidents, follow-ups, on call next.",
+    ),
+    "review": (
+        "firebreak.cli.review_cmd:review",
+        "The weekly review against the baseline, with decay alarms.",
+    ),
+    "baseline": (
+        "firebreak.cli.review_cmd:baseline",
+        "Capture a two-week baseline before changing anything.",
+    ),
     "db": ("firebreak.cli.db_cmd:db", "Manage the store (db upgrade)."),
     "token": ("firebreak.cli.auth_cmd:token", "Create API tokens."),
     "integration": ("firebreak.cli.auth_cmd:integration", "Create intake integration keys."),

@@ -18,7 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from firebreak.incidents import notices
 from firebreak.incidents.actions import end_snooze
+from firebreak.incidents.clearing import auto_resolve
+from firebreak.incidents.timers import start as start
 from firebreak.notify.channels import Channels
 from firebreak.notify.redact import address_hash, redact_address
 from firebreak.notify.sendlog import deliver_pending
@@ -32,28 +35,16 @@ CLAIM_LEASE = timedelta(minutes=2)
 BATCH = 200
 
 
-def start(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
-    """Start the incident's escalation at level 1, now (nothing to do without a policy)."""
-    if incident.escalation_policy is None:
-        uow.incidents.add_timeline(
-            incident.id,
-            now,
-            "firebreak",
-            "no_escalation",
-            "no escalation policy (integration, labels, routes, runbook, service) and no "
-            "[routing] default_escalation: nobody will be paged",
-        )
-        return
-    uow.session.add(Timer(incident_id=incident.id, kind="escalate", due_at=now, level=0, attempt=0))
-
-
 def page_text(incident: Incident, level: int, role: str | None) -> str:
+    """The page in one line; the send log appends the incident's URL when it sends it."""
     drill = "DRILL " if incident.drill else ""
     part = f" as {role}" if role else ""
+    step = notices.first_step(incident, role) if role else None
+    then = f"; first step {step}" if step else ""
     return (
         f"{drill}[{incident.severity}] incident #{incident.id}: {incident.title} "
-        f"(level {level + 1}{part}; service {incident.service or '-'})"
-    )
+        f"(level {level + 1}{part}; service {incident.service or '-'}){then}"
+    )[:1000]
 
 
 @dataclass
@@ -104,7 +95,9 @@ def send_log_row(
             "role": role,
             "text": page_text(incident, timer.level, role),
             "drill": incident.drill,
+            "kind": "page",
         },
+        kind="page",
         status="pending",
         attempts=0,
         created_at=now,
@@ -176,6 +169,9 @@ def fire(uow: UnitOfWork, workspace: Workspace, timer: Timer, now: datetime, bat
     """Handle one claimed timer: queue its pages and set the next timer. Returns pages queued."""
     timer.done = True
     incident = batch.incidents[timer.incident_id]
+    if timer.kind == "auto_resolve":
+        auto_resolve(uow, workspace, incident, timer, now)
+        return 0
     if timer.kind == "snooze":
         timer.outcome = "woke" if end_snooze(uow, incident, now) else "stopped"
         return 0
@@ -230,11 +226,34 @@ def plan_due(store: Store, workspace: Workspace, now: datetime, worker_id: str) 
 
 
 def run_due(
-    store: Store, workspace: Workspace, now: datetime, worker_id: str, channels: Channels
+    store: Store,
+    workspace: Workspace,
+    now: datetime,
+    worker_id: str,
+    channels: Channels,
+    public_url: str | None = None,
 ) -> int:
-    """One escalation tick: handle due timers, then deliver due pages. Returns pages sent."""
-    plan_due(store, workspace, now, worker_id)
-    return deliver_pending(store, workspace, now, worker_id, channels)
+    """One escalation tick: handle due timers, then deliver due pages. Returns pages sent.
+
+    A level whose every page failed moves escalation on at once (``move_on_if_unreached``): the
+    next level is planned and paged in this same tick. ``public_url`` is where links in pages
+    start when ``[server] public_url`` is not set."""
+    sent = 0
+    for _ in range(MAX_ROUNDS):
+        plan_due(store, workspace, now, worker_id)
+        sent += deliver_pending(store, workspace, now, worker_id, channels, public_url=public_url)
+        if not due_now(store, now):
+            break
+    return sent
+
+
+MAX_ROUNDS = 8  # levels moved on within one tick, at most (a loop guard, not a policy)
+
+
+def due_now(store: Store, now: datetime) -> bool:
+    with store.unit_of_work(readonly=True) as uow:
+        due = uow.timers.next_due()
+    return due is not None and due <= now
 
 
 def next_wakeup(store: Store) -> datetime | None:

@@ -32,6 +32,12 @@ _RULE_LIST = [
     Rule("FB201", "review-overdue", "warning", "the runbook's review is overdue"),
     Rule("FB202", "never-reviewed", "warning", "the runbook has no review date"),
     Rule("FB203", "placeholder", "warning", "placeholder text (TODO, TBD, <Insert …>)"),
+    Rule(
+        "FB204",
+        "stale-handoff-note",
+        "warning",
+        "the handoff note has no date or is older than the runbook's review (small profile)",
+    ),
     Rule("FB301", "no-trigger", "warning", "the runbook has no trigger"),
     Rule("FB302", "no-window", "warning", "a threshold trigger with no window or `for`"),
     Rule("FB303", "no-numeric-threshold", "error", "a word where a numeric threshold belongs"),
