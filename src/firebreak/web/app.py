@@ -64,7 +64,10 @@ class FirebreakApp(FastAPI):
             return
         if scope["type"] == "http":  # every other route: its body capped before anything reads it
             if bodycap.declared_too_large(scope):
-                await bodycap.refuse(send)
+                if ui.is_browser_form(scope):
+                    await ui.refuse_large_form(scope, receive, send)
+                else:
+                    await bodycap.refuse(send)
                 return
             receive = bodycap.capped(receive)
         await super().__call__(scope, receive, send)
