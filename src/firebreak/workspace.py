@@ -8,6 +8,7 @@ Callers that must not run on a broken workspace (``serve``, ``drill``) use :func
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -174,13 +175,61 @@ def _check_org_refs(org: Org, findings: list[Finding]) -> None:
         if svc.escalation and svc.escalation not in org.escalation_policies:
             bad(svc, ("escalation",), "escalation policy", svc.escalation)
     for sched in org.schedules.values():
-        for i, member in enumerate(sched.rotation.members):
-            if member not in org.people:
-                bad(sched, ("rotation", "members", i), "person", member)
+        for r, rot in enumerate(sched.rotations):
+            for i, member in enumerate(rot.members):
+                if member not in org.people:
+                    bad(sched, (*sched.rotation_path(r), "members", i), "person", member)
         for i, over in enumerate(sched.overrides):
             if over.person not in org.people:
                 bad(sched, ("overrides", i, "person"), "person", over.person)
     # Escalation targets are FB602 (escalation chain), checked with the chain rules.
+
+
+def _check_routing_refs(root: Path, workspace: Workspace, findings: list[Finding]) -> None:
+    """FB104 for ids that ``[routing]`` names but the org or the runbooks do not define."""
+    from firebreak.settings import locate_setting
+
+    routing = workspace.settings.routing
+    org = workspace.org
+    wanted: list[tuple[tuple[object, ...], str, str, bool]] = []
+    if routing.default_escalation is not None:
+        exists = routing.default_escalation in org.escalation_policies
+        wanted.append(
+            (
+                ("routing", "default_escalation"),
+                "escalation policy",
+                routing.default_escalation,
+                exists,
+            )
+        )
+    for index, entry in enumerate(routing.routes):
+        where = ("routing", "routes", index, "set")
+        checks: dict[str, tuple[str, Mapping[str, object]]] = {
+            "service": ("service", org.services),
+            "escalation": ("escalation policy", org.escalation_policies),
+        }
+        for key, (what, table) in checks.items():
+            if key in entry.set:
+                wanted.append(((*where, key), what, entry.set[key], entry.set[key] in table))
+        if "runbook" in entry.set:
+            value = entry.set["runbook"]
+            wanted.append(
+                ((*where, "runbook"), "runbook", value, workspace.runbook(value) is not None)
+            )
+    bad = [w for w in wanted if not w[3]]
+    if not bad:
+        return
+    text = (root / "firebreak.toml").read_text(encoding="utf-8", errors="replace")
+    for loc, what, value, _ in bad:
+        line, col = locate_setting(text, loc)
+        dotted = ".".join(str(p) for p in loc)
+        findings.append(
+            finding(
+                "FB104",
+                f"{dotted}: unknown {what} {value!r}",
+                Location("firebreak.toml", line, col),
+            )
+        )
 
 
 def ref_exists(org: Org, ref: str) -> bool:
@@ -231,6 +280,7 @@ def load_workspace(root: Path) -> LoadResult:
         workspace.runbooks.append(runbook)
     for runbook in workspace.runbooks:
         findings.extend(check_runbook_refs(runbook, org))
+    _check_routing_refs(root, workspace, findings)
     return LoadResult(workspace, findings)
 
 

@@ -106,3 +106,53 @@ def test_a_real_alertmanager_opens_an_incident(example_workspace: Path, tmp_path
         finally:
             proc.terminate()
             proc.wait(10)
+
+
+def test_an_alert_with_only_alertname_and_severity_is_routed_and_pages_level_one(
+    example_workspace: Path, tmp_path: Path
+) -> None:
+    """The example's `[[routing.routes]]` gives a bare Alertmanager rule its service and
+    scenario, so it finds its runbook and pages the first level of the service's policy."""
+    from sqlalchemy import select
+
+    from firebreak.org import oncall
+    from firebreak.store.tables import Notification
+    from firebreak.workspace import require
+
+    with serve(example_workspace) as server:
+        webhook = f"{server.url}/intake/alertmanager/{server.keys['alertmanager']}"
+        proc, am = start_alertmanager(tmp_path, webhook)
+        try:
+            alert = {
+                "labels": {"alertname": "ChatAPIHighErrorRate", "severity": "critical"},
+                "annotations": {"summary": "chat-api fails more than 5% of requests"},
+                "startsAt": datetime.now(UTC).isoformat(),
+            }
+            assert httpx.post(f"{am}/api/v2/alerts", json=[alert], timeout=5).status_code == 200
+            found = server.wait_for(lambda: incidents(server), timeout=30)
+            assert found, "no incident"
+            incident = found[0]
+            assert (incident["service"], incident["scenario"]) == ("chat-api", "inference_outage")
+            assert incident["runbook_id"] == "chat-api-inference-outage"
+            assert incident["severity"] == "sev1"
+            ws = require(example_workspace)
+            first_level = ws.org.escalation_policies["ml-platform-page"].levels[0]
+            opened = datetime.fromisoformat(incident["opened_at"])
+            expected = {
+                p for ref in first_level.targets for p in oncall.resolve(ws.org, ref, opened)
+            }
+
+            def paged() -> set[str]:
+                with server.store.unit_of_work(readonly=True) as uow:
+                    rows = uow.session.scalars(
+                        select(Notification).where(Notification.incident_id == incident["id"])
+                    )
+                    return {r.person_id for r in rows if r.level == 0}
+
+            assert server.wait_for(lambda: paged() == expected, timeout=30), paged()
+            with server.client("viewer") as c:
+                timeline = c.get(f"/api/incidents/{incident['id']}").json()["timeline"]
+            assert any(e["kind"] == "routed" for e in timeline)
+        finally:
+            proc.terminate()
+            proc.wait(10)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from firebreak.incidents.escalation import run_due
+from firebreak.clock import SimClock
 from firebreak.incidents.intake import record_alert
+from firebreak.incidents.loop import Loop
 from firebreak.incidents.model import AlertIn
 from firebreak.incidents.pipeline import ProcessResult, process_pending
 from firebreak.notify.channels import RecordingChannel
@@ -24,7 +25,6 @@ def outage(key: str = "chat-api-errors", **labels: str) -> AlertIn:
     return AlertIn(
         source="generic",
         dedup_key=key,
-        status="firing",
         labels={"service": "chat-api", "scenario": "inference_outage", **labels},
         summary="chat-api error ratio above 5%",
         severity="critical",
@@ -42,6 +42,5 @@ def process(store: Store, ws: Workspace, now: datetime) -> ProcessResult:
 
 
 def tick(store: Store, ws: Workspace, now: datetime, channel: RecordingChannel) -> int:
-    """What the live loop does each tick: consume the inbox, then escalate."""
-    process(store, ws, now)
-    return run_due(store, ws, now, "test-worker", {"*": channel})
+    """One tick of the loop serve, worker and drills run: consume the inbox, then escalate."""
+    return Loop(store, ws, SimClock(now), "test-worker", {"*": channel}).tick().pages

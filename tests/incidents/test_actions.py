@@ -25,10 +25,10 @@ def opened(store: Store, example_workspace: Path) -> int:
 
 
 def test_table_covers_the_design_lifecycle() -> None:
-    assert lifecycle.allowed("triggered") == ["acknowledge", "mitigate", "resolve"]
-    assert lifecycle.allowed("acknowledged") == ["mitigate", "resolve"]
+    assert lifecycle.allowed("triggered") == ["acknowledge", "mitigate", "resolve", "escalate"]
+    assert lifecycle.allowed("acknowledged") == ["mitigate", "resolve", "escalate", "wake"]
     assert lifecycle.allowed("mitigated") == ["resolve"]
-    assert lifecycle.allowed("resolved") == []
+    assert lifecycle.allowed("resolved") == ["reopen"]
 
 
 def test_full_lifecycle_stamps_times_and_writes_the_timeline(store: Store, opened: int) -> None:

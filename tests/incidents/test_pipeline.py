@@ -59,9 +59,9 @@ def test_ack_and_resolve_for_unknown_keys_are_kept_and_ignored(
     store: Store, example_workspace: Path
 ) -> None:
     ws = load(example_workspace)
-    for status in ("acknowledge", "resolved"):
+    for action in ("acknowledge", "resolve"):
         alert = outage(key="never-triggered")
-        alert.status = status  # type: ignore[assignment]
+        alert.action = action  # type: ignore[assignment]
         push(store, alert, T0)
     result = process(store, ws, T0)
     assert result.outcomes == {"ignored": 2}
@@ -78,10 +78,10 @@ def test_source_acknowledge_and_resolve_for_a_known_key(
     ws = load(example_workspace)
     push(store, outage(key="pd-1"), T0)
     ack = outage(key="pd-1")
-    ack.status = "acknowledge"
+    ack.action = "acknowledge"
     push(store, ack, T0 + timedelta(minutes=1))
     res = outage(key="pd-1")
-    res.status = "resolved"
+    res.action = "resolve"
     push(store, res, T0 + timedelta(minutes=2))
     process(store, ws, T0 + timedelta(minutes=2))
     with store.unit_of_work() as uow:
@@ -168,10 +168,10 @@ def test_group_window_and_drills_keep_apart(store: Store, example_workspace: Pat
 
 
 def test_bad_alerts_are_refused_with_the_field_named(store: Store) -> None:
-    with pytest.raises(InputError, match="status"), store.unit_of_work() as uow:
+    with pytest.raises(InputError, match="action"), store.unit_of_work() as uow:
         from firebreak.incidents.intake import record_alert
 
-        record_alert(uow, AlertIn(source="generic", dedup_key="k", status="bogus"), T0)  # type: ignore[arg-type]
+        record_alert(uow, AlertIn(source="generic", dedup_key="k", action="bogus"), T0)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="dedup_key"), store.unit_of_work() as uow:
         record_alert(uow, AlertIn(source="generic", dedup_key=""), T0)
 
@@ -210,8 +210,9 @@ def test_an_alert_nobody_planned_for_still_opens_and_says_what_is_missing(
         kinds = [e.kind for e in uow.incidents.timeline(incident.id)]
         timers = uow.timers.for_incident(incident.id)
     assert incident.severity == "sev3" and incident.runbook_id is None
-    assert "no_runbook" in kinds and "no_escalation" in kinds
-    assert timers == []
+    # The example workspace sets [routing] default_escalation: the unknown service pages it.
+    assert "no_runbook" in kinds and "default_policy" in kinds
+    assert incident.escalation_policy == "ml-platform-page" and len(timers) == 1
 
 
 def test_two_consumers_at_once_open_one_incident_per_group(

@@ -23,7 +23,7 @@ T0 = datetime(2026, 12, 1, tzinfo=UTC)
 SERVICES = ["chat-api", "agent-runner"]
 
 event = st.tuples(
-    st.sampled_from(["firing", "firing", "firing", "resolved", "acknowledge", "close"]),
+    st.sampled_from(["trigger", "trigger", "trigger", "resolve", "acknowledge", "close"]),
     st.integers(0, 5),  # fingerprint
     st.sampled_from(SERVICES),
     st.integers(0, 200),  # seconds since the previous event
@@ -41,10 +41,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 def _play(store: Store, ws: Workspace, events: list[tuple[str, int, str, int]]) -> datetime:
     now = T0
-    for status, fp, service, gap in events:
+    for action, fp, service, gap in events:
         now += timedelta(seconds=gap)
         with store.unit_of_work() as uow:
-            if status == "close":  # a person resolves the newest open incident
+            if action == "close":  # a person resolves the newest open incident
                 open_ = uow.incidents.list(status="open", limit=1)
                 if open_:
                     actions.resolve(uow, open_[0].id, "p", now, "false_alarm")
@@ -53,7 +53,7 @@ def _play(store: Store, ws: Workspace, events: list[tuple[str, int, str, int]]) 
             record_alert(
                 uow,
                 AlertIn(
-                    source="generic", dedup_key=f"{service}-{fp}", status=status, labels=labels
+                    source="generic", dedup_key=f"{service}-{fp}", action=action, labels=labels
                 ),
                 now,
             )  # type: ignore[arg-type]

@@ -28,6 +28,11 @@ BREAKS: dict[str, tuple[str, str]] = {
     "FB302": ("  window: 5m\n  for: 2m\n", ""),
     "FB303": ("above: 0.05", "above: high"),
     "FB304": ("  min_requests: 50\n", ""),
+    "FB305": (
+        "trigger:\n  signal: error_ratio\n  where: {service: chat-api}\n  above: 0.05\n"
+        "  window: 5m\n  for: 2m\n  min_requests: 50\n",
+        "trigger:\n  promql: 'sum(rate(errors_total[5m])'\n  above: 0.05\n  for: 2m\n",
+    ),
     "FB401": ("1. Break the errors", "Break the errors"),
     "FB402": (
         "1. Break the errors down by provider and model. *(operations)*\n   ```sh\n"

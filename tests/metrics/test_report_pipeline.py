@@ -30,7 +30,6 @@ def alert(
     return AlertIn(
         source="generic",
         dedup_key=key,
-        status="firing",
         drill=drill,
         starts_at=starts,
         labels={"service": "chat-api", "scenario": "inference_outage", **labels},

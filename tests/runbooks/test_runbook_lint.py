@@ -121,3 +121,43 @@ def test_no_step_section_at_all() -> None:
 def test_prose_diagnosis_with_numbered_mitigation() -> None:
     text = good().replace("1. Break the errors", "Break the errors")
     assert lint(text) == [("FB401", 36)]
+
+
+_SIGNAL_TRIGGER = """trigger:
+  signal: error_ratio
+  where: {service: chat-api}
+  above: 0.05
+  window: 5m
+  for: 2m
+  min_requests: 50
+"""
+
+
+def _with_trigger(trigger: str) -> str:
+    return good().replace(_SIGNAL_TRIGGER, trigger)
+
+
+def test_a_promql_trigger_that_parses_is_clean() -> None:
+    text = _with_trigger(
+        "trigger:\n  promql: 'sum(rate(gateway_errors_total[5m])) / sum(rate(gateway_requests_total[5m]))'\n"
+        "  above: 0.05\n  for: 2m\n"
+    )
+    assert lint(text) == []
+    trig = runbook_of(text).triggers[0]
+    assert trig.promql is not None and trig.kind == "threshold" and trig.source == "promql"
+
+
+def test_promql_that_does_not_parse_is_fb305_at_the_expression() -> None:
+    text = _with_trigger("trigger:\n  promql: 'sum(rate(x[5m])'\n  above: 0.05\n  for: 2m\n")
+    assert lint(text) == [("FB305", 14)]
+
+
+def test_a_promql_threshold_without_for_is_fb302() -> None:
+    assert lint(_with_trigger("trigger:\n  promql: up\n  below: 1\n")) == [("FB302", 13)]
+
+
+def test_promql_with_event_keys_is_refused_with_the_reason() -> None:
+    text = _with_trigger("trigger:\n  promql: up\n  below: 1\n  for: 1m\n  window: 5m\n")
+    _, problems = parse_text(text, "rb.md", "rb")
+    assert [p.code for p in problems] == ["FB103"]
+    assert "window do not apply to a promql trigger" in problems[0].message

@@ -45,7 +45,11 @@ class Running:
 
 @contextmanager
 def serve(
-    root: Path, db_url: str | None = None, tick: float = 0.1, ticks: bool = True
+    root: Path,
+    db_url: str | None = None,
+    tick: float = 0.1,
+    ticks: bool = True,
+    worker_id: str = "serve",
 ) -> Iterator[Running]:
     """Start the app (ticks on) under uvicorn; yield with a token per role and a key per kind."""
     workspace = require(root)
@@ -58,7 +62,9 @@ def serve(
             running.tokens[role] = create_token(uow, role, f"test-{role}", now)[1]
         for kind in ("alertmanager", "pagerduty", "generic", "otlp"):
             running.keys[kind] = create_integration(uow, kind, f"test-{kind}", now)[1]
-    app = create_app(workspace, store, SystemClock(), tick_interval=tick, ticks=ticks)
+    app = create_app(
+        workspace, store, SystemClock(), tick_interval=tick, ticks=ticks, worker_id=worker_id
+    )
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

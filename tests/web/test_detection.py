@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from firebreak.clock import SimClock
+from firebreak.incidents.loop import Loop
 from firebreak.signals.generate import Fault, generate
 from firebreak.store.db import open_store
 from firebreak.web import views
 from firebreak.web.service import Service
-from firebreak.web.ticks import Ticker
 from firebreak.workspace import require
 
 FAULT_AT = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
@@ -24,8 +24,8 @@ def test_an_outage_in_otlp_telemetry_opens_an_incident(example_workspace: Path) 
     start = FAULT_AT - timedelta(minutes=20)
     clock = SimClock(start)
     service = Service(workspace=workspace, store=store, clock=clock, channels={})
-    ticker = Ticker(service, "test")
-    assert ticker._detector is not None
+    loop = Loop.live(store, workspace, clock, "test", {}, telemetry=service.take_telemetry)
+    assert loop.detector is not None
     fault = Fault("outage", FAULT_AT, duration=timedelta(minutes=30), service="chat-api")
     events = generate(start, FAULT_AT + timedelta(minutes=15), faults=[fault]).events
     minute = start
@@ -35,7 +35,7 @@ def test_an_outage_in_otlp_telemetry_opens_an_incident(example_workspace: Path) 
         chunk = events.take((events.time >= minute.timestamp()) & (events.time < nxt.timestamp()))
         service.otlp_events.append(chunk)  # what POST /v1/traces appends
         clock.set(nxt)
-        ticker.tick_once()
+        loop.tick()
         with store.unit_of_work(readonly=True) as uow:
             found = views.list_incidents(uow, workspace, nxt)
         if found and opened_at is None:

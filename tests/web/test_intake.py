@@ -187,16 +187,22 @@ def recent_spans() -> dict[str, Any]:
     return data
 
 
-def test_otlp_traces_need_the_bearer_key_and_json(server: Running) -> None:
+def test_otlp_traces_need_the_bearer_key_and_an_otlp_encoding(server: Running) -> None:
     with server.client() as c:
         assert c.post("/v1/traces", json=OTLP_SPANS).status_code == 401
         auth = {"Authorization": f"Bearer {server.keys['otlp']}"}
         proto = c.post(
             "/v1/traces",
-            content=b"\x0a\x00",
+            content=b"\x0a\x00",  # one empty ResourceSpans
             headers={**auth, "Content-Type": "application/x-protobuf"},
         )
-        assert proto.status_code == 415
+        assert proto.status_code == 200  # not a gen_ai call: a warning, not a refusal
+        assert proto.headers["content-type"] == "application/x-protobuf"
+        assert b"no gen_ai calls" in proto.content  # partial_success.error_message
+        text = c.post(
+            "/v1/traces", content=b"spans", headers={**auth, "Content-Type": "text/plain"}
+        )
+        assert text.status_code == 415 and "application/x-protobuf" in text.json()["message"]
         old = c.post("/v1/traces", json=OTLP_SPANS, headers=auth)  # a span from 2026-11-30
         assert old.status_code == 200 and old.json()["partialSuccess"]["rejectedSpans"] == 1
         answer = c.post("/v1/traces", json=recent_spans(), headers=auth)

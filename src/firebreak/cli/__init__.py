@@ -37,6 +37,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("firebreak.cli.db_cmd:db", "Manage the store (db upgrade)."),
     "token": ("firebreak.cli.auth_cmd:token", "Create API tokens."),
     "integration": ("firebreak.cli.auth_cmd:integration", "Create intake integration keys."),
+    "route": ("firebreak.cli.route_cmd:route", "Test where an alert would go (route test)."),
+    "import": (
+        "firebreak.cli.import_cmd:import_",
+        "Import schedules, policies and alert rules from other tools.",
+    ),
 }
 
 

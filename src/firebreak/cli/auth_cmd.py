@@ -92,23 +92,67 @@ def integration() -> None:
     "--kind", type=click.Choice(["alertmanager", "pagerduty", "generic", "otlp"]), required=True
 )
 @click.option("--name", default="", help="A label for the sender, e.g. 'prod alertmanager'.")
+@click.option("--service", default=None, help="Bind its alerts to this service (an org id).")
+@click.option(
+    "--escalation", default=None, help="Bind its alerts to this escalation policy (an org id)."
+)
 @workspace_option
 @db_option
-def integration_create(kind: str, name: str, workspace: str | None, db_url: str | None) -> None:
+def integration_create(
+    kind: str,
+    name: str,
+    service: str | None,
+    escalation: str | None,
+    workspace: str | None,
+    db_url: str | None,
+) -> None:
     """Create an integration and print its key once on standard output.
+
+    Its alerts get the bound service and policy unless a label or a route says otherwise.
 
     \b
     Example:
-      firebreak integration create --kind alertmanager --name prod --workspace demo
+      firebreak integration create --kind alertmanager --name prod --service chat-api
     """
     from firebreak.clock import utcnow
     from firebreak.web.credentials import create_integration
 
+    if service or escalation:
+        _check_binding(workspace, service, escalation)
     ident, key = _with_store(
-        workspace, db_url, lambda uow: create_integration(uow, kind, name, utcnow())
+        workspace,
+        db_url,
+        lambda uow: create_integration(
+            uow, kind, name, utcnow(), service=service, escalation=escalation
+        ),
     )
-    click.echo(f"created {kind} integration {ident}; the key is shown once", err=True)
+    bound = ", ".join(
+        f"{what} {value}" for what, value in (("service", service), ("policy", escalation)) if value
+    )
+    click.echo(
+        f"created {kind} integration {ident}{f' bound to {bound}' if bound else ''}; "
+        "the key is shown once",
+        err=True,
+    )
     click.echo(key)
+
+
+def _check_binding(workspace: str | None, service: str | None, escalation: str | None) -> None:
+    """Refuse a binding to ids the workspace's org does not define."""
+    from firebreak.workspace import load_workspace, resolve_root
+
+    org = load_workspace(resolve_root(workspace)).workspace.org
+    if service and service not in org.services:
+        known = ", ".join(sorted(org.services)) or "none"
+        raise click.BadParameter(
+            f"no service {service!r} in org/ (known: {known})", param_hint="--service"
+        )
+    if escalation and escalation not in org.escalation_policies:
+        known = ", ".join(sorted(org.escalation_policies)) or "none"
+        raise click.BadParameter(
+            f"no escalation policy {escalation!r} in org/ (known: {known})",
+            param_hint="--escalation",
+        )
 
 
 @integration.command("list")

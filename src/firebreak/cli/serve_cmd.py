@@ -18,14 +18,60 @@ from firebreak.cli.options import db_option, workspace_option
 SESSION_KEY_ENV = "FIREBREAK_SESSION_KEY"
 
 
-def _open(workspace: str | None, db_url: str | None) -> tuple[Any, Any]:
-    from firebreak.store.db import open_store
-    from firebreak.workspace import require, resolve_root
+def _store_url(root: Any, db_url: str | None) -> str:
+    """``--db``, else the workspace's; with an unreadable firebreak.toml, the default SQLite file
+    if it exists (else the store cannot be known: ask for --db)."""
+    from firebreak.errors import InputError
 
-    ws = require(resolve_root(workspace).resolve())
-    store = open_store(store_url(str(ws.root), db_url))
+    try:
+        return store_url(str(root), db_url)
+    except InputError as exc:
+        default = root / "firebreak.db"
+        if default.exists():
+            return f"sqlite:///{default}"
+        raise click.ClickException(
+            f"{exc}; pass --db URL so the last good snapshot can run"
+        ) from None
+
+
+def _open(
+    workspace: str | None, db_url: str | None, process_id: str, watch: bool
+) -> tuple[Any, Any, Any]:
+    """The store (upgraded) and the running workspace: the files, else the last snapshot."""
+    from firebreak.clock import SystemClock
+    from firebreak.errors import WorkspaceError
+    from firebreak.running import RunningWorkspace
+    from firebreak.store.db import open_store
+    from firebreak.workspace import resolve_root
+
+    root = resolve_root(workspace).resolve()
+    if not root.is_dir():
+        raise WorkspaceError(f"workspace folder not found: {root}")
+    store = open_store(_store_url(root, db_url))
     store.upgrade()
-    return ws, store
+    running = RunningWorkspace(root, store, SystemClock(), process_id)
+    ws = running.start()
+    if running.source == "snapshot":
+        click.echo(
+            f"warning: the workspace files do not load; running the last good snapshot "
+            f"(revision {running.revision}). Fix the files: the next good save is picked up"
+            + ("" if watch else " on SIGHUP or POST /api/workspace/reload"),
+            err=True,
+        )
+    signal.signal(signal.SIGHUP, lambda *_: running.request_reload())
+    return ws, store, running
+
+
+def _process_id(kind: str) -> str:
+    return f"{kind}:{socket.gethostname()}:{os.getpid()}"
+
+
+watch_option = click.option(
+    "--watch/--no-watch",
+    default=True,
+    show_default=True,
+    help="Reload the workspace when its files change (SIGHUP always reloads).",
+)
 
 
 def _session_key() -> bytes | None:
@@ -62,6 +108,13 @@ def _first_admin(store: Any) -> str | None:
     default=False,
     help="Trust X-Forwarded-* from a reverse proxy on this host (for TLS termination).",
 )
+@click.option(
+    "--otlp-grpc-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Also take OTLP/gRPC (traces, metrics) on this port, same host; off by default.",
+)
+@watch_option
 def serve(
     workspace: str | None,
     db_url: str | None,
@@ -69,6 +122,8 @@ def serve(
     port: int,
     tick: float,
     proxy_headers: bool,
+    otlp_grpc_port: int | None,
+    watch: bool,
 ) -> None:
     """Run intake, API, web UI and the background ticks in one process.
 
@@ -81,8 +136,18 @@ def serve(
     from firebreak.clock import SystemClock
     from firebreak.web.app import RedactKeys, create_app
 
-    ws, store = _open(workspace, db_url)
-    app = create_app(ws, store, SystemClock(), session_key=_session_key(), tick_interval=tick)
+    process_id = _process_id("serve")
+    ws, store, running = _open(workspace, db_url, process_id, watch)
+    app = create_app(
+        ws,
+        store,
+        SystemClock(),
+        session_key=_session_key(),
+        tick_interval=tick,
+        worker_id=process_id,
+        running=running,
+        watch=watch,
+    )
     first = _first_admin(store)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -106,7 +171,27 @@ def serve(
         forwarded_allow_ips="127.0.0.1" if proxy_headers else None,
         timeout_graceful_shutdown=10,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    grpc_server = _otlp_grpc(app, host, otlp_grpc_port)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        if grpc_server is not None:
+            grpc_server.stop(5)
+
+
+def _otlp_grpc(app: Any, host: str, port: int | None) -> Any:
+    """The OTLP/gRPC server beside the HTTP one, sharing its service (keys, limits, detector)."""
+    if port is None:
+        return None
+    from firebreak.errors import FirebreakError
+    from firebreak.web import otlp_grpc
+
+    try:
+        server, bound = otlp_grpc.start(app.state.service, host, port)
+    except FirebreakError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"OTLP/gRPC on {host}:{bound}", err=True)
+    return server
 
 
 @click.command()
@@ -120,7 +205,10 @@ def serve(
     help="Seconds between ticks.",
 )
 @click.option("--id", "worker_id", default=None, help="Worker id (default: host:pid).")
-def worker(workspace: str | None, db_url: str | None, tick: float, worker_id: str | None) -> None:
+@watch_option
+def worker(
+    workspace: str | None, db_url: str | None, tick: float, worker_id: str | None, watch: bool
+) -> None:
     """Run the pipeline, detection and escalation ticks alone (several may share PostgreSQL).
 
     \b
@@ -128,17 +216,22 @@ def worker(workspace: str | None, db_url: str | None, tick: float, worker_id: st
       firebreak worker --workspace demo --db postgresql://firebreak@db.internal/firebreak
     """
     from firebreak.clock import SystemClock
-    from firebreak.web.service import Service
-    from firebreak.web.ticks import Ticker
+    from firebreak.incidents.loop import Loop
+    from firebreak.notify.channels import live_channels
 
-    ws, store = _open(workspace, db_url)
     name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+    ws, store, running = _open(workspace, db_url, f"worker:{name}", watch)
     # OTLP events live in the serve process that received them, so detection runs there.
-    ticker = Ticker(Service(workspace=ws, store=store, clock=SystemClock()), name, detect=False)
+    loop = Loop.live(store, ws, SystemClock(), name)
+    running.on_change(
+        lambda new, _changed: loop.adopt(new, channels=live_channels(new.settings.channels))
+    )
+    threads = running.start_threads(watch)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     click.echo(f"firebreak worker {name} ticking every {tick:g}s on {ws.root}", err=True)
-    ticker.run_forever(tick, stop)
+    loop.run_forever(tick, stop)
+    threads.set()
     store.dispose()
     click.echo("worker stopped", err=True)

@@ -183,3 +183,37 @@ def report(
 
 def _iso(seconds: float) -> str:
     return at_time(seconds).isoformat().replace("+00:00", "Z")
+
+
+def promql_report(
+    results: list[tuple[Any, list[Firing]]],
+    labels: list[Incident] | None,
+    since: float,
+    until: float,
+) -> list[dict[str, Any]]:
+    """The same entries as :func:`report`, for promql triggers backtested over ``query_range``."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    span_s = max(until - since, 1.0)
+    out = []
+    for plan, firings in results:
+        entry: dict[str, Any] = {
+            "runbook": plan.runbook_id,
+            "trigger": plan.index,
+            "signal": "promql",
+            "promql": plan.expr,
+            "kind": plan.kind,
+            "firings": [
+                {
+                    "start": _iso(f.start.timestamp()),
+                    "end": _iso(f.end.timestamp()) if f.end else None,
+                    "labels": f.labels,
+                }
+                for f in firings
+            ],
+        }
+        outcome = cast(Outcome, SimpleNamespace(plan=plan, firings=firings))
+        entry.update(score(outcome, labels, span_s, until))
+        out.append(entry)
+    return out

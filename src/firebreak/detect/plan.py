@@ -66,7 +66,8 @@ def compile_plans(runbooks: Iterable[Runbook], step: timedelta = DEFAULT_STEP) -
     plans = []
     for runbook in runbooks:
         for index, trigger in enumerate(runbook.triggers):
-            plans.append(compile_one(runbook, index, trigger, step))
+            if trigger.promql is None:  # PromQL triggers are evaluated by detect.promql
+                plans.append(compile_one(runbook, index, trigger, step))
     return plans
 
 

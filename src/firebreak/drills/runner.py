@@ -4,8 +4,11 @@ The simulated clock moves from one detector step to the next and, in between, ju
 each instant something is due (an escalation timer, a delayed page, a responder's action)::
 
     generated traffic → StreamingDetector (the runbooks' triggers) → alerts → record_alert
-      → process_pending (incidents, runbook, roles, escalation) → run_due (pages to a
-      RecordingChannel) → simulated responders (acknowledge, steps, resolve as drill)
+      → Loop.tick: process_pending (incidents, runbook, roles, escalation) → run_due (pages
+      to a RecordingChannel) → simulated responders (acknowledge, steps, resolve as drill)
+
+The drill feeds the detector itself (each alert enters the inbox at its own instant), so its
+loop has no detector of its own.
 
 The drill's incidents live in a throwaway in-memory store, so drills never touch production
 figures; only the verdict is recorded, by the caller, in the workspace's store (``drill_runs``).
@@ -34,7 +37,7 @@ from firebreak.drills.results import DrillResult
 from firebreak.drills.traffic import DrillTraffic
 from firebreak.incidents.detector import to_alert
 from firebreak.incidents.intake import record_alert
-from firebreak.incidents.pipeline import tick
+from firebreak.incidents.loop import Loop
 from firebreak.notify.channels import RecordingChannel
 from firebreak.store.db import Store, open_store
 from firebreak.store.tables import Notification
@@ -71,6 +74,7 @@ class DrillRun:
         self.store: Store = open_store("sqlite://")
         self.store.upgrade()
         self.channel = RecordingChannel(folder / "pages.jsonl")
+        self.loop = Loop(self.store, workspace, self.clock, WORKER, {"*": self.channel})
         self.detector = StreamingDetector(workspace.runbooks, DEFAULT_STEP)
         self.done = DoneWhen(workspace.runbooks, DEFAULT_STEP)
         self.traffic = DrillTraffic(self.scenario, workspace.org, start)
@@ -162,7 +166,7 @@ class DrillRun:
                     self.seen.append(Seen(alert, inbox))
 
     def _pipeline(self, now: datetime) -> None:
-        result, _ = tick(self.store, self.workspace, now, WORKER, {"*": self.channel})
+        result = self.loop.tick(now).pipeline
         if result.opened:
             with self.store.unit_of_work(readonly=True) as uow:
                 for incident_id in result.opened:

@@ -16,13 +16,26 @@ A runbook without ``done_when`` (or no runbook) needs none either; the timeline 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from firebreak.errors import Conflict, InputError
+from sqlalchemy import update
+
+from firebreak.durations import format_duration
+from firebreak.errors import Conflict, InputError, NotFound
 from firebreak.incidents import lifecycle
-from firebreak.incidents.model import RESOLUTIONS
+from firebreak.incidents.model import RESOLUTIONS, SEVERITIES
+from firebreak.notify.redact import address_hash, redact_address
 from firebreak.store.db import UnitOfWork
-from firebreak.store.tables import Incident, RoleAssignment, StepProgress, TimelineEntry
+from firebreak.store.tables import (
+    Alert,
+    Incident,
+    Notification,
+    RoleAssignment,
+    StepProgress,
+    TimelineEntry,
+    Timer,
+)
+from firebreak.workspace import Workspace
 
 STEP_KEY = re.compile(r"^(diagnosis|mitigation)\.[1-9][0-9]*$")
 STEP_STATUSES = ("done", "skipped")
@@ -230,4 +243,260 @@ def set_fault_start(
         "fault_start",
         f"fault started at {at.isoformat()}",
         {"at": at.isoformat()},
+    )
+
+
+# --- Actions a responder takes from the incident page (and the API) --------------------------
+
+SNOOZE_MIN = timedelta(minutes=1)
+SNOOZE_MAX = timedelta(hours=24)
+
+
+def _restart_escalation(uow: UnitOfWork, incident: Incident, level: int, now: datetime) -> None:
+    """Close the incident's open timers and page ``level`` now (the tick fires it)."""
+    uow.timers.stop_for_incident(incident.id, outcome="replaced")
+    uow.session.add(Timer(incident_id=incident.id, kind="escalate", due_at=now, level=level))
+
+
+def escalate_now(
+    uow: UnitOfWork, workspace: Workspace, incident_id: int, actor: str, now: datetime
+) -> TimelineEntry:
+    """Page the level after the one paged last, now (the last level again when none is left).
+    An acknowledged incident goes back to triggered, so its escalation runs on from there."""
+    incident = uow.incidents.get(incident_id, lock=True)
+    policy = workspace.org.escalation_policies.get(incident.escalation_policy or "")
+    if policy is None:
+        raise Conflict(
+            f"incident {incident.id} has no escalation policy: there is no level to page"
+        )
+    timers = uow.timers.for_incident(incident.id)
+    fired = [t for t in timers if t.kind == "escalate" and t.outcome == "paged"]
+    level = min(fired[-1].level + 1, len(policy.levels) - 1) if fired else 0
+    again = " again (it is the last level)" if fired and fired[-1].level == level else ""
+    text = f"escalated by {actor}: paging level {level + 1} of {policy.id} now{again}"
+    entry = lifecycle.apply(uow, incident, "escalate", actor, now, text, {"level": level + 1})
+    _restart_escalation(uow, incident, level, now)
+    return entry
+
+
+def add_responder(
+    uow: UnitOfWork,
+    workspace: Workspace,
+    incident_id: int,
+    person_id: str,
+    actor: str,
+    now: datetime,
+) -> TimelineEntry:
+    """Page one more person now, on each of their contacts (as PagerDuty's "add responders")."""
+    person = workspace.org.people.get(person_id)
+    if person is None:
+        raise InputError(f"person: {person_id[:120]!r} is not a person id in the workspace's org")
+    if not person.contacts:
+        raise InputError(f"{person.name or person.id} has no contact to page: add one in org/")
+    incident = uow.incidents.get(incident_id, lock=True)
+    if incident.status == "resolved":
+        raise Conflict(f"incident {incident.id} is resolved: reopen it before adding responders")
+    entry = uow.incidents.add_timeline(
+        incident.id,
+        now,
+        actor,
+        "responder_added",
+        f"{actor} added {person.id} as a responder: paging on "
+        + ", ".join(c.type for c in person.contacts),
+        {"person": person.id},
+    )
+    uow.session.flush()
+    drill = "DRILL " if incident.drill else ""
+    text = (
+        f"{drill}[{incident.severity}] incident #{incident.id}: {incident.title} "
+        f"({actor} asks you to respond; service {incident.service or '-'})"
+    )
+    for index, contact in enumerate(person.contacts):
+        uow.notifications.add(
+            Notification(
+                idempotency_key=f"i{incident.id}-responder{entry.id}-{person.id}-c{index}",
+                incident_id=incident.id,
+                timer_id=None,
+                level=0,
+                channel=contact.type,
+                person_id=person.id,
+                contact_index=index,
+                contact_type=contact.type,
+                address_redacted=redact_address(contact.type, contact.address),
+                address_hash=address_hash(contact.address),
+                message={
+                    "title": incident.title,
+                    "severity": incident.severity,
+                    "role": "responder",
+                    "kind": "responder",
+                    "text": text,
+                    "drill": incident.drill,
+                },
+                status="pending",
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now + (contact.delay or timedelta(0)),
+            )
+        )
+    return entry
+
+
+def snooze(
+    uow: UnitOfWork, incident_id: int, duration: timedelta, actor: str, now: datetime
+) -> TimelineEntry:
+    """Hold an acknowledged incident quiet for ``duration``; then it is triggered and paged
+    again from level 1, unless it was mitigated or resolved in between."""
+    if not SNOOZE_MIN <= duration <= SNOOZE_MAX:
+        raise InputError(
+            f"snooze: expected a duration from {format_duration(SNOOZE_MIN)} to "
+            f"{format_duration(SNOOZE_MAX)}, got {format_duration(duration)}"
+        )
+    incident = uow.incidents.get(incident_id, lock=True)
+    if incident.status != "acknowledged":
+        raise Conflict(
+            f"incident {incident.id} is {incident.status}: only an acknowledged incident can be "
+            "snoozed (acknowledge it first)"
+        )
+    uow.timers.stop_for_incident(incident.id, outcome="replaced")
+    wake_at = now + duration
+    uow.session.add(Timer(incident_id=incident.id, kind="snooze", due_at=wake_at, level=0))
+    return uow.incidents.add_timeline(
+        incident.id,
+        now,
+        actor,
+        "snoozed",
+        f"snoozed by {actor} for {format_duration(duration)}: pages again at "
+        f"{wake_at.isoformat(timespec='seconds')}",
+        {"until": wake_at.isoformat(), "seconds": duration.total_seconds()},
+    )
+
+
+def end_snooze(uow: UnitOfWork, incident: Incident, now: datetime) -> bool:
+    """A snooze timer came due: trigger the incident and page level 1 again. False when the
+    incident moved on meanwhile (mitigated, resolved, re-triggered) and nothing is to be done."""
+    if incident.status != "acknowledged":
+        return False
+    lifecycle.apply(uow, incident, "wake", "firebreak", now, "the snooze ended: paging again")
+    uow.session.add(Timer(incident_id=incident.id, kind="escalate", due_at=now, level=0))
+    return True
+
+
+def reopen(
+    uow: UnitOfWork, incident_id: int, actor: str, now: datetime, note: str | None = None
+) -> TimelineEntry:
+    """resolved → triggered: the problem is back; the resolution is cleared and paging restarts."""
+    incident = uow.incidents.get(incident_id, lock=True)
+    was = incident.resolution
+    text = f"reopened by {actor} (it was resolved as {was or 'unknown'})"
+    if note:
+        text += f": {note}"
+    entry = lifecycle.apply(uow, incident, "reopen", actor, now, text, {"was": was})
+    incident.resolution = None
+    incident.resolved_at = None
+    if incident.escalation_policy is not None:
+        _restart_escalation(uow, incident, 0, now)
+    return entry
+
+
+def change_severity(
+    uow: UnitOfWork, incident_id: int, severity: str, actor: str, now: datetime
+) -> TimelineEntry:
+    """Set the severity (sev1 worst .. sev4); the timeline keeps the old one."""
+    if severity not in SEVERITIES:
+        raise InputError(f"severity: expected one of {', '.join(SEVERITIES)}, got {severity!r}")
+    incident = uow.incidents.get(incident_id, lock=True)
+    if incident.severity == severity:
+        raise InputError(f"incident {incident.id} is already {severity}")
+    before, incident.severity = incident.severity, severity
+    return uow.incidents.add_timeline(
+        incident.id,
+        now,
+        actor,
+        "severity_changed",
+        f"severity {before} → {severity} (by {actor})",
+        {"from": before, "to": severity},
+    )
+
+
+def merge_into(
+    uow: UnitOfWork, incident_id: int, into_id: int, actor: str, now: datetime
+) -> TimelineEntry:
+    """Move this incident's alerts into ``into_id`` and resolve it as a duplicate of that one.
+    Later alerts with the same fingerprints join the target."""
+    if incident_id == into_id:
+        raise InputError(f"incident {incident_id} cannot be merged into itself")
+    first, second = sorted((incident_id, into_id))  # lock in id order: no deadlock
+    try:
+        locked = {i: uow.incidents.get(i, lock=True) for i in (first, second)}
+    except NotFound as exc:
+        if uow.session.get(Incident, incident_id) is None:
+            raise
+        raise InputError(f"there is no incident {into_id} to merge into") from exc
+    source, target = locked[incident_id], locked[into_id]
+    if source.status == "resolved":
+        raise Conflict(f"incident {source.id} is already resolved: there is nothing to merge")
+    if target.status == "resolved":
+        raise Conflict(
+            f"incident {target.id} is resolved: reopen it first, or merge into an open incident"
+        )
+    moved = _move_alerts(uow, source, target)
+    target.services = sorted(set(target.services or []) | set(source.services or []))
+    target.last_alert_at = max(target.last_alert_at, source.last_alert_at)
+    text = f"merged into incident {target.id} by {actor}; resolved as duplicate"
+    entry = lifecycle.apply(
+        uow, source, "resolve", actor, now, text, {"resolution": "duplicate", "into": target.id}
+    )
+    source.resolution = "duplicate"
+    _stop_escalation(uow, source, now, "merged")
+    uow.incidents.add_timeline(
+        target.id,
+        now,
+        actor,
+        "merged",
+        f"incident {source.id} ({source.title[:200]}) merged into this one by {actor}: "
+        f"{moved} alert(s) moved",
+        {"from": source.id, "alerts": moved},
+    )
+    return entry
+
+
+def _move_alerts(uow: UnitOfWork, source: Incident, target: Incident) -> int:
+    theirs = {a.fingerprint: a for a in uow.incidents.alerts(target.id)}
+    moved = 0
+    for row in uow.incidents.alerts(source.id):
+        same = theirs.get(row.fingerprint)
+        if same is None:
+            row.incident_id = target.id
+        else:
+            same.count += row.count
+            same.last_seen_at = max(same.last_seen_at, row.last_seen_at)
+            same.first_seen_at = min(same.first_seen_at, row.first_seen_at)
+            if row.last_seen_at >= same.last_seen_at:
+                same.status = row.status
+            uow.session.delete(row)
+        moved += 1
+    uow.session.flush()
+    uow.session.execute(
+        update(Alert).where(Alert.incident_id == source.id).values(incident_id=target.id)
+    )
+    return moved
+
+
+def undo_step(
+    uow: UnitOfWork, incident_id: int, step_key: str, actor: str, now: datetime
+) -> TimelineEntry:
+    """Take back a step's mark (done or skipped): it is open again; the timeline keeps both."""
+    incident = uow.incidents.get(incident_id, lock=True)
+    row = next((s for s in uow.incidents.steps(incident.id) if s.step_key == step_key), None)
+    if row is None:
+        raise InputError(f"step {step_key[:40]!r} is not marked done or skipped: nothing to undo")
+    was, by = row.status, row.by
+    uow.session.delete(row)
+    return uow.incidents.add_timeline(
+        incident.id,
+        now,
+        actor,
+        "step_undone",
+        f"step {step_key} no longer {was} (it was marked by {by}; undone by {actor})",
+        {"step": step_key, "was": was},
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from firebreak.detect.events import DetectorAlert
-from firebreak.incidents.model import AlertIn, AlertStatus
+from firebreak.incidents.model import Action, AlertIn
 
 
 def to_alert(alert: DetectorAlert, *, drill: bool = False) -> AlertIn:
     """The inbox form of a detector transition; the labels name the runbook and trigger."""
-    status: AlertStatus = "resolved" if alert.status == "resolved" else "firing"
+    action: Action = "resolve" if alert.status == "resolved" else "trigger"
     labels = {
         **alert.labels,
         "runbook": alert.runbook_id,
@@ -19,10 +19,10 @@ def to_alert(alert: DetectorAlert, *, drill: bool = False) -> AlertIn:
     return AlertIn(
         source="drill" if drill else "detector",
         dedup_key=alert.fingerprint,
-        status=status,
+        action=action,
         labels=labels,
         summary=alert.summary,
         payload=payload,
         drill=drill,
-        starts_at=alert.at if status == "firing" else None,
+        starts_at=alert.at if action == "trigger" else None,
     )

@@ -39,7 +39,8 @@ def start(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
             now,
             "firebreak",
             "no_escalation",
-            "no escalation policy (runbook or service): nobody will be paged",
+            "no escalation policy (integration, labels, routes, runbook, service) and no "
+            "[routing] default_escalation: nobody will be paged",
         )
         return
     uow.session.add(Timer(incident_id=incident.id, kind="escalate", due_at=now, level=0, attempt=0))
@@ -174,6 +175,11 @@ def fire(uow: UnitOfWork, workspace: Workspace, timer: Timer, now: datetime, bat
     """Handle one claimed timer: queue its pages and set the next timer. Returns pages queued."""
     timer.done = True
     incident = batch.incidents[timer.incident_id]
+    if timer.kind == "snooze":
+        from firebreak.incidents.actions import end_snooze
+
+        timer.outcome = "woke" if end_snooze(uow, incident, now) else "stopped"
+        return 0
     policy = workspace.org.escalation_policies.get(incident.escalation_policy or "")
     if incident.status != "triggered" or policy is None or timer.level >= len(policy.levels):
         timer.outcome = "stopped"

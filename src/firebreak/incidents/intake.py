@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from firebreak.incidents.model import EVENT_ACTIONS, AlertIn
+from firebreak import limits
+from firebreak.incidents.model import INBOX_STATUS, AlertIn
 from firebreak.store.db import UnitOfWork
 
 
@@ -19,10 +20,10 @@ def _values(alert: AlertIn, now: datetime) -> dict[str, Any]:
         source=alert.source,
         integration_id=alert.integration_id,
         dedup_key=alert.dedup_key,
-        status=alert.status,
-        event_action=EVENT_ACTIONS[alert.status],
+        status=INBOX_STATUS[alert.action],
+        event_action=alert.action,
         labels=dict(alert.labels),
-        summary=alert.summary[:2000],
+        summary=alert.summary[: limits.SUMMARY_STORED],
         severity=alert.severity,
         payload=alert.payload,
         received_at=now,

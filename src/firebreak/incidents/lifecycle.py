@@ -4,6 +4,7 @@
 
     triggered ─► acknowledged ─► mitigated ─► resolved
         └──────────────┴──────────────┴─────► resolved
+    resolved ─► triggered (reopen); acknowledged ─► triggered (escalate, or a snooze ran out)
 
 Every applied transition stamps its time on the incident and writes a timeline entry.
 Anything not in ``TRANSITIONS`` raises ``Conflict`` saying what the incident's state allows.
@@ -28,6 +29,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("triggered", "resolve"): "resolved",
     ("acknowledged", "resolve"): "resolved",
     ("mitigated", "resolve"): "resolved",
+    ("resolved", "reopen"): "triggered",  # it came back: page again from level 1
+    ("triggered", "escalate"): "triggered",  # page the next level now
+    ("acknowledged", "escalate"): "triggered",
+    ("acknowledged", "wake"): "triggered",  # a snooze ran out
 }
 
 # The timestamp each new status sets (only the first time).
@@ -42,6 +47,9 @@ PAST: dict[str, str] = {
     "acknowledge": "acknowledged",
     "mitigate": "mitigated",
     "resolve": "resolved",
+    "reopen": "reopened",
+    "escalate": "escalated",
+    "wake": "paging again after the snooze, by",
 }
 
 
@@ -69,8 +77,8 @@ def apply(
         )
     before = incident.status
     incident.status = target
-    stamp = STAMPS[target]
-    if getattr(incident, stamp) is None:
+    stamp = STAMPS.get(target)
+    if stamp is not None and getattr(incident, stamp) is None:
         setattr(incident, stamp, now)
     if target == "mitigated" and incident.acknowledged_at is None:
         incident.acknowledged_at = now  # mitigating is also a human answering the page

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
+from firebreak import limits
 from firebreak.errors import InputError
 
-AlertStatus = Literal["firing", "resolved", "acknowledge"]
+# What an alert event asks for, from the sender's parser to the pipeline (PagerDuty's
+# event_action): open or join an incident, acknowledge it, or clear the alert at the source.
+Action = Literal["trigger", "acknowledge", "resolve"]
+ACTIONS: tuple[Action, ...] = get_args(Action)
 SOURCES = ("alertmanager", "pagerduty", "generic", "otlp", "detector", "drill")
-STATUSES = ("firing", "resolved", "acknowledge")
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 RESOLUTIONS = ("fixed", "false_alarm", "duplicate", "drill")
 THIRD_PARTY = "third_party_failure"
-# Status → the PagerDuty-style event action it stands for.
-EVENT_ACTIONS = {"firing": "trigger", "resolved": "resolve", "acknowledge": "acknowledge"}
+# The inbox row's ``status`` column, for a person reading the store: the action in alert words.
+INBOX_STATUS: dict[Action, str] = {
+    "trigger": "firing",
+    "resolve": "resolved",
+    "acknowledge": "acknowledge",
+}
 
 
 @dataclass
@@ -29,7 +36,7 @@ class AlertIn:
 
     source: str
     dedup_key: str
-    status: AlertStatus = "firing"
+    action: Action = "trigger"
     labels: dict[str, str] = field(default_factory=dict)
     summary: str = ""
     severity: str | None = None
@@ -39,17 +46,26 @@ class AlertIn:
     starts_at: datetime | None = None
 
     def check(self) -> None:
-        """Raise InputError naming the field when the alert cannot be recorded."""
+        """Raise InputError naming the field and the limit when the store could not hold the
+        alert (``firebreak.limits``): checked before it joins a shared commit."""
         if self.source not in SOURCES:
             raise InputError(f"source: expected one of {', '.join(SOURCES)}, got {self.source!r}")
-        if not self.dedup_key or len(self.dedup_key) > 255:
+        if not self.dedup_key:
             raise InputError("dedup_key: expected 1 to 255 characters")
-        if self.status not in STATUSES:
-            raise InputError(f"status: expected one of {', '.join(STATUSES)}, got {self.status!r}")
+        limits.check_text(self.dedup_key, "dedup_key", limits.FINGERPRINT)
+        if self.action not in ACTIONS:
+            raise InputError(f"action: expected one of {', '.join(ACTIONS)}, got {self.action!r}")
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.labels.items()):
             raise InputError("labels: expected a mapping of strings to strings")
-        if self.starts_at is not None and self.starts_at.tzinfo is None:
-            raise InputError("starts_at: expected a time with a time zone")
+        limits.check_labels(self.labels)
+        limits.check_text(self.summary, "summary")  # stored cut to SUMMARY_STORED
+        if self.severity is not None:
+            limits.check_text(self.severity, "severity", limits.SEVERITY)
+        limits.check_json(self.payload, "payload")
+        if self.starts_at is not None:
+            if self.starts_at.tzinfo is None:
+                raise InputError("starts_at: expected a time with a time zone")
+            limits.check_time(self.starts_at, "starts_at")
 
 
 @dataclass(frozen=True)
@@ -58,7 +74,7 @@ class Normal:
 
     alert_id: int
     fingerprint: str
-    action: str  # trigger | acknowledge | resolve
+    action: Action
     labels: dict[str, str]
     service: str | None
     scenario: str | None
@@ -69,3 +85,4 @@ class Normal:
     source: str
     starts_at: datetime | None
     trigger: str | None  # "runbook#index" for detector alerts
+    route: Any = None  # the routing.Decision that placed it (runbook, policy, notes)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from firebreak.incidents.model import THIRD_PARTY, Normal
+from firebreak.incidents import routing
+from firebreak.incidents.model import Normal
 from firebreak.org import oncall
 from firebreak.org.model import Org
 from firebreak.runbooks.model import Condition, Runbook
@@ -49,18 +50,7 @@ def open_incident(uow: UnitOfWork, alert: Normal, key: str, now: datetime) -> In
 
 def find_runbook(workspace: Workspace, alert: Normal) -> tuple[Runbook | None, str]:
     """The runbook named by the alert, else the one for its service and scenario."""
-    if alert.runbook_id:
-        named = workspace.runbook(alert.runbook_id)
-        if named is not None:
-            return named, "named by the alert"
-    for runbook in workspace.runbooks:
-        if runbook.service == alert.service and runbook.scenario == alert.scenario:
-            return runbook, f"service {alert.service} and scenario {alert.scenario}"
-    if alert.scenario == THIRD_PARTY:
-        for runbook in workspace.runbooks:
-            if runbook.scenario == THIRD_PARTY:
-                return runbook, "scenario third_party_failure"
-    return None, ""
+    return routing.find_runbook(workspace, alert.runbook_id, alert.service, alert.scenario)
 
 
 def condition_text(cond: Condition) -> str:
@@ -93,10 +83,13 @@ def snapshot(runbook: Runbook) -> dict[str, Any]:
                 "role": s.role,
                 "commands": list(s.commands),
                 "expect": s.expect,
+                "links": [{"text": text, "url": url} for text, url in s.anchors],
             }
             for s in runbook.steps
         ],
         "done_when": [condition_text(c) for c in runbook.done_when],
+        "meaning": runbook.sections["meaning"].text if "meaning" in runbook.sections else None,
+        "impact": runbook.sections["impact"].text if "impact" in runbook.sections else None,
     }
 
 
@@ -132,15 +125,38 @@ def attach_runbook(
 
 
 def escalation_policy(
-    workspace: Workspace, incident: Incident, runbook: Runbook | None
+    uow: UnitOfWork, workspace: Workspace, incident: Incident, alert: Normal, now: datetime
 ) -> str | None:
-    org = workspace.org
-    if runbook is not None and runbook.escalation in org.escalation_policies:
-        return runbook.escalation
-    service = org.services.get(incident.service or "")
-    if service is not None and service.escalation in org.escalation_policies:
-        return service.escalation
-    return None
+    """The policy the router chose for the opening alert; the timeline says how it was found
+    when a route placed the alert or the default policy had to step in."""
+    decision = alert.route
+    if decision is None:
+        decision = routing.route(alert.labels, workspace, None, alert.severity)
+    if decision.route is not None:
+        entry = workspace.settings.routing.routes[decision.route]
+        sets = ", ".join(f"{k}={v}" for k, v in entry.set.items()) or "no labels"
+        uow.incidents.add_timeline(
+            incident.id,
+            now,
+            "firebreak",
+            "routed",
+            f"routed by [[routing.routes]] #{decision.route + 1} (set {sets})",
+            {"route": decision.route},
+        )
+    for note in decision.notes:
+        kind = "default_policy" if decision.escalation_via == "default" else "routing"
+        uow.incidents.add_timeline(incident.id, now, "firebreak", kind, note, {})
+    if decision.escalation is not None and decision.escalation_via != "default":
+        uow.incidents.add_timeline(
+            incident.id,
+            now,
+            "firebreak",
+            "escalation_policy",
+            f"escalation policy {decision.escalation} (from the {decision.escalation_via})",
+            {"policy": decision.escalation, "via": decision.escalation_via},
+        )
+    policy: str | None = decision.escalation
+    return policy
 
 
 def role_refs(workspace: Workspace, runbook: Runbook | None, policy: str | None) -> dict[str, str]:

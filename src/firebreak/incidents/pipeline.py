@@ -2,11 +2,16 @@
 
 ``process_pending`` consumes the inbox (alerts that intake recorded) in arrival order::
 
-    normalise → dedup by fingerprint → group → open or attach → runbook → roles → escalation
+    normalise and route → dedup by fingerprint → group → open or attach → runbook → roles →
+    escalation
+
+Routing (``routing.route``: integration binding, labels, routes, policy, default) happens in
+normalisation, so every later stage sees the service and scenario the routes gave.
 
 Alert semantics follow PagerDuty's ``dedup_key``: a trigger for a key whose incident is resolved
 opens a new incident; acknowledge and resolve events for keys no open incident holds are kept in
-the inbox (outcome ``ignored``) and touch no timeline. Third-party failures group by provider
+the inbox (outcome ``ignored``) and touch no timeline. An alert that cannot be processed is set
+aside (``incidents.quarantine``) and never holds up the ones behind it. Third-party failures group by provider
 across services. On PostgreSQL one consumer runs at a time (a transaction-scoped advisory lock),
 so two workers never open the same group twice; escalation is what runs in parallel.
 """
@@ -14,15 +19,16 @@ so two workers never open the same group twice; escalation is what runs in paral
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 
-from firebreak.incidents import actions, escalation, opening, stages
+from firebreak.incidents import actions, escalation, opening, quarantine, routing, stages
 from firebreak.incidents.model import Normal
-from firebreak.notify.channels import Channels
-from firebreak.store.db import Store, UnitOfWork
+from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, IncidentAlert
 from firebreak.workspace import Workspace
 
@@ -36,21 +42,57 @@ class ProcessResult:
     opened: list[int] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)
 
+    def merge(self, other: ProcessResult) -> None:
+        self.processed += other.processed
+        self.outcomes.update(other.outcomes)
+        self.opened += other.opened
+        self.touched |= other.touched
+
 
 def process_pending(
     uow: UnitOfWork, workspace: Workspace, now: datetime, limit: int = 500
 ) -> ProcessResult:
-    """Turn up to ``limit`` unprocessed alerts into incident changes, in the caller's transaction."""
+    """Turn up to ``limit`` unprocessed alerts into incident changes, in the caller's transaction.
+
+    The batch runs in a savepoint. When it fails on a row (a value the store refuses, a bug), it
+    is redone one row at a time, each in its own savepoint, and a row that still fails is set
+    aside (outcome ``rejected``, with the reason) so the rest go on. A store that cannot be
+    reached is not the rows' fault: that error is raised and the tick retried.
+    """
     if uow.dialect == "postgresql":
         uow.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PIPELINE_LOCK})
-    result = ProcessResult()
     rows = uow.alerts.pending(limit)
+    try:
+        with uow.session.begin_nested():
+            return _process(uow, workspace, rows, now)
+    except Exception as exc:
+        if not quarantine.rejectable(exc):
+            raise
+    result = ProcessResult()
+    for row in rows:
+        try:
+            with uow.session.begin_nested():
+                part = _process(uow, workspace, [row], now)
+        except Exception as exc:
+            if not quarantine.rejectable(exc):
+                raise
+            quarantine.reject(uow, row, exc, now)
+            part = ProcessResult(processed=1, outcomes=Counter({"rejected": 1}))
+        result.merge(part)
+    return result
+
+
+def _process(
+    uow: UnitOfWork, workspace: Workspace, rows: Sequence[Any], now: datetime
+) -> ProcessResult:
+    result = ProcessResult()
     dedup = stages.Dedup(uow, {row.dedup_key for row in rows})
     groups = stages.Groups(uow, workspace.settings.incidents.group_window)
+    bound = routing.bindings(uow) if any(row.integration_id for row in rows) else {}
     outcomes: list[tuple[int, str, int | None]] = []
     with uow.session.no_autoflush:
         for row in rows:
-            alert = stages.normalise(row, workspace)
+            alert = stages.normalise(row, workspace, bound)
             outcome, incident = handle(uow, workspace, dedup, groups, alert, now)
             outcomes.append((row.id, outcome, incident.id if incident is not None else None))
             result.processed += 1
@@ -95,7 +137,7 @@ def handle(
     groups.remember(key, incident)
     dedup.remember(incident, stages.link_alert(uow, incident, alert, now))
     runbook = opening.attach_runbook(uow, workspace, incident, alert, now)
-    incident.escalation_policy = opening.escalation_policy(workspace, incident, runbook)
+    incident.escalation_policy = opening.escalation_policy(uow, workspace, incident, alert, now)
     opening.fill_roles(uow, workspace, incident, runbook, now)
     escalation.start(uow, incident, now)
     return "opened", incident
@@ -127,18 +169,3 @@ def source_event(
         {"fingerprint": alert.fingerprint, "firing": len(firing)},
     )
     return "resolved", incident
-
-
-def tick(
-    store: Store,
-    workspace: Workspace,
-    now: datetime,
-    worker_id: str,
-    channels: Channels,
-    limit: int = 500,
-) -> tuple[ProcessResult, int]:
-    """One tick of the live loop (``serve``/``worker``) or a drill: consume the inbox in one
-    transaction, then run due escalations and sends. Returns the pipeline result and pages sent."""
-    with store.unit_of_work() as uow:
-        result = process_pending(uow, workspace, now, limit)
-    return result, escalation.run_due(store, workspace, now, worker_id, channels)

@@ -5,72 +5,48 @@ Each stage is a small function the pipeline (``pipeline.py``) calls in order.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from firebreak.incidents.model import SEVERITIES, THIRD_PARTY, Normal
+from firebreak import limits
+from firebreak.incidents import routing
+from firebreak.incidents.model import THIRD_PARTY, Action, Normal
 from firebreak.settings import Settings
 from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, IncidentAlert
 from firebreak.workspace import Workspace
 
-# Severity words senders use (Alertmanager labels, PagerDuty severities) → firebreak's scale.
-SEVERITY_WORDS: dict[str, str] = {
-    "critical": "sev1",
-    "p1": "sev1",
-    "page": "sev1",
-    "error": "sev2",
-    "high": "sev2",
-    "major": "sev2",
-    "p2": "sev2",
-    "warning": "sev3",
-    "medium": "sev3",
-    "minor": "sev3",
-    "p3": "sev3",
-    "info": "sev4",
-    "low": "sev4",
-    "p4": "sev4",
-    "p5": "sev4",
-    "ticket": "sev4",
-}
 
-
-def severity_of(word: str | None) -> str | None:
-    if not word:
-        return None
-    word = word.strip().lower()
-    return word if word in SEVERITIES else SEVERITY_WORDS.get(word)
-
-
-def normalise(row: Any, workspace: Workspace) -> Normal:
-    """Read the fields later stages need from an inbox row (an ``alerts`` row); fill scenario
-    and service from a runbook the alert names."""
+def normalise(
+    row: Any, workspace: Workspace, bindings: Mapping[int, routing.Binding] | None = None
+) -> Normal:
+    """Read the fields later stages need from an inbox row (an ``alerts`` row), routed by
+    ``incidents.routing``: service, scenario, severity, runbook and escalation policy."""
     labels = {str(k): str(v) for k, v in (row.labels or {}).items()}
+    binding = (bindings or {}).get(row.integration_id) if row.integration_id else None
+    decision = routing.route(labels, workspace, binding, row.severity)
+    labels = decision.labels
     runbook_id = labels.get("runbook") or None
-    runbook = workspace.runbook(runbook_id) if runbook_id else None
-    service = labels.get("service") or (runbook.service if runbook else None)
-    scenario = labels.get("scenario") or (runbook.scenario if runbook else None)
-    if service:
-        labels["service"] = service
-    if scenario:
-        labels["scenario"] = scenario
     trigger = None
     if runbook_id and "trigger" in labels:
         trigger = f"{runbook_id}#{labels['trigger']}"
     return Normal(
         alert_id=row.id,
         fingerprint=row.dedup_key,
-        action=row.event_action,
+        action=cast(Action, row.event_action),  # intake wrote an AlertIn.action
         labels=labels,
-        service=service,
-        scenario=scenario,
+        service=decision.service,
+        scenario=decision.scenario,
         runbook_id=runbook_id,
-        severity=severity_of(row.severity or labels.get("severity")),
+        severity=decision.severity,
         summary=row.summary or labels.get("alertname", "") or row.dedup_key,
         drill=row.drill,
         source=row.source,
         starts_at=row.starts_at,
         trigger=trigger,
+        route=decision,
     )
 
 
@@ -129,7 +105,10 @@ def group_key(alert: Normal, settings: Settings) -> str:
     values = [(name, alert.labels.get(name, "")) for name in settings.incidents.group_by]
     if not any(value for _, value in values):
         return f"{prefix}fingerprint={alert.fingerprint}"
-    return prefix + "|".join(f"{name}={value}" for name, value in values)
+    key = prefix + "|".join(f"{name}={value}" for name, value in values)
+    if len(key) > limits.GROUP_KEY:  # long values of custom group_by labels: a digest fits
+        key = f"{prefix}sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+    return key
 
 
 def link_alert(uow: UnitOfWork, incident: Incident, alert: Normal, now: datetime) -> IncidentAlert:

@@ -33,6 +33,7 @@ _RULE_LIST = [
     Rule("FB302", "no-window", "warning", "a threshold trigger with no window or `for`"),
     Rule("FB303", "no-numeric-threshold", "error", "a word where a numeric threshold belongs"),
     Rule("FB304", "ratio-without-min-requests", "warning", "a ratio trigger with no min_requests"),
+    Rule("FB305", "promql-does-not-parse", "error", "a promql trigger that does not parse"),
     Rule("FB401", "no-steps", "error", "no numbered steps under Diagnosis or Mitigation"),
     Rule(
         "FB402", "step-without-action", "warning", "a step with no command, inline command or link"
@@ -48,6 +49,8 @@ _RULE_LIST = [
     Rule("FB603", "no-contact", "error", "a person who can be paged has no contact"),
     Rule("FB604", "schedule-gap", "warning", "a schedule has nobody on call in the horizon"),
     Rule("FB605", "slow-chain", "warning", "the chain reaches a second human too late"),
+    Rule("FB606", "no-policy", "warning", "an alert can find no escalation policy"),
+    Rule("FB607", "no-channel", "error", "a contact type people are paged on has no channel"),
     Rule("FB701", "single-responder", "warning", "fewer than two people can respond"),
     Rule("FB702", "on-call-concentration", "warning", "one person carries most on-call hours"),
     Rule("FB703", "no-backup", "warning", "no trained backup or handoff note (small profile)"),

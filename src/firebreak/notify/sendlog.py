@@ -90,7 +90,8 @@ def record(
             now,
             "firebreak",
             "page_sent",
-            f"paged {target} (level {row.level + 1})",
+            f"paged {target} "
+            + ("(as a responder)" if is_responder_page(row) else f"(level {row.level + 1})"),
             {"notification": row.id, "person": row.person_id, "contact_type": row.contact_type},
         )
         return
@@ -110,17 +111,24 @@ def record(
     )
 
 
+def is_responder_page(row: Notification) -> bool:
+    """A page someone asked for by hand (add a responder): sent even once acknowledged."""
+    return row.timer_id is None and (row.message or {}).get("kind") == "responder"
+
+
 def claim(
     uow: UnitOfWork, now: datetime, worker_id: str, batch: int
 ) -> tuple[int, list[Notification]]:
     """Claim up to ``batch`` due rows; cancel, instead of sending, the pages of incidents that
-    someone has acknowledged, mitigated or resolved since they were queued. Returns how many
+    someone has acknowledged, mitigated or resolved since they were queued (a responder's page
+    only once resolved). Returns how many
     rows were claimed and the ones to send."""
     rows = uow.notifications.claim_sendable(now, worker_id, now + LEASE, batch)
     status = {i.id: i.status for i in uow.incidents.by_ids({r.incident_id for r in rows})}
     live = []
     for row in rows:
-        if status.get(row.incident_id) == "triggered":
+        state = status.get(row.incident_id)
+        if state == "triggered" or (is_responder_page(row) and state != "resolved"):
             live.append(row)
         else:
             row.status, row.claimed_by, row.claimed_until = "cancelled", None, None

@@ -32,7 +32,7 @@ def board(
 
 
 def _now(schedule: Schedule, at: datetime, count: int, horizon: timedelta) -> ScheduleNow:
-    lookback = max(schedule.rotation.shift * 2, timedelta(days=1))
+    lookback = max(max(r.shift for r in schedule.rotations) * 2, timedelta(days=1))
     current = coverage(schedule, at - lookback, at + timedelta(seconds=1))[-1]
     upcoming = next_handoffs(schedule, at, max(count, 1))
     return ScheduleNow(

@@ -96,6 +96,8 @@ def check_gaps(ctx: Context) -> None:
 def _gap_key(sched: Schedule, gap: Interval) -> tuple[str, ...]:
     from firebreak.org.oncall import rotation_span
 
+    if sched.rotation is None:
+        return ("layers",)  # stacked rotations: the gap is where none of them covers
     first, last = rotation_span(sched)
     if gap.end <= first:
         return ("rotation", "start")
@@ -112,6 +114,8 @@ def _gap_fix(sched: Schedule, gap: Interval) -> str:
         return "start the rotation earlier or add an override until it starts"
     if key == "end":
         return "extend or remove the rotation's end, or add an override"
+    if key == "layers":
+        return "add a layer or an override that covers it"
     if key == "restrict":
         return "widen the restriction or pair it with a schedule that covers the other hours"
     return "add an override for the gap"

@@ -67,6 +67,7 @@ def check_workspace(workspace: Workspace, today: date) -> list[Finding]:
     """Every FB5xx, FB6xx and FB7xx finding for a loaded workspace, as of ``today``."""
     from firebreak.org.chain_rules import check_contacts, check_gaps, check_targets
     from firebreak.org.keyperson import check_concentration, check_responders, check_services
+    from firebreak.org.paging_rules import check_channels, check_policy_coverage
 
     settings = workspace.settings
     start = datetime.combine(today, time(0, 0), tzinfo=UTC)
@@ -82,6 +83,8 @@ def check_workspace(workspace: Workspace, today: date) -> list[Finding]:
     check_targets(ctx)
     check_contacts(ctx, runbooks)
     check_gaps(ctx)
+    check_policy_coverage(ctx, workspace)
+    check_channels(ctx, runbooks)
     check_services(ctx)
     check_concentration(ctx)
     return ctx.findings

@@ -6,7 +6,15 @@ from datetime import datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from firebreak.durations import format_duration, parse_duration
 from firebreak.errors import Location
@@ -98,6 +106,19 @@ class Restriction(Strict):
     days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     start: time = time(0, 0)
     end: time = time(23, 59, 59)
+    # Instead of ``end``: a window this long from ``start`` (up to a week, e.g. Mon 09:00 + 4d8h).
+    duration: Duration | None = None
+
+    @model_validator(mode="after")
+    def _end_or_duration(self) -> Restriction:
+        if self.duration is not None:
+            if "end" in self.model_fields_set:
+                raise ValueError("give either end or duration, not both")
+            if self.duration > timedelta(days=7):
+                raise ValueError(
+                    f"a restriction lasts at most 7d, got {format_duration(self.duration)}"
+                )
+        return self
 
 
 class Rotation(Strict):
@@ -105,7 +126,18 @@ class Rotation(Strict):
     start: datetime  # local wall time in the schedule's time zone
     shift: Duration
     end: datetime | None = None
-    restrict: Restriction | None = None
+    # Nobody from this rotation is on call before ``since``; handoffs still count from ``start``
+    # (a PagerDuty layer's ``start`` beside its ``rotation_virtual_start``).
+    since: datetime | None = None
+    restrict: Restriction | list[Restriction] | None = None
+    name: str = ""
+
+    @property
+    def restrictions(self) -> list[Restriction]:
+        """The windows this rotation covers (empty: all the time)."""
+        if self.restrict is None:
+            return []
+        return self.restrict if isinstance(self.restrict, list) else [self.restrict]
 
     @field_validator("shift")
     @classmethod
@@ -138,8 +170,25 @@ class Schedule(Strict):
     id: str = Field(min_length=1)
     name: str = ""
     timezone: TimeZone = "UTC"
-    rotation: Rotation
+    rotation: Rotation | None = None
+    # Several rotations stacked: where a later layer puts someone on call, it wins.
+    layers: list[Rotation] = []
     overrides: list[Override] = []
+
+    @model_validator(mode="after")
+    def _rotation_or_layers(self) -> Schedule:
+        if (self.rotation is None) == (not self.layers):
+            raise ValueError("a schedule needs either rotation or layers (one of them, not both)")
+        return self
+
+    @property
+    def rotations(self) -> list[Rotation]:
+        """Every rotation of the schedule, lowest precedence first."""
+        return [self.rotation] if self.rotation is not None else list(self.layers)
+
+    def rotation_path(self, index: int) -> tuple[str | int, ...]:
+        """Where rotation ``index`` is written, for findings."""
+        return ("rotation",) if self.rotation is not None else ("layers", index)
 
 
 class Level(Strict):

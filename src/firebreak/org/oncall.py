@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from firebreak.org.model import Org, Restriction, Schedule
+from firebreak.org.model import Org, Restriction, Rotation, Schedule
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 END_OF_DAY = time(23, 59, 59)  # a restriction ending 23:59:59 (the default) runs to midnight
@@ -95,44 +95,48 @@ def _require_aware(*instants: datetime) -> None:
 # --- the rotation alone ------------------------------------------------------------------------
 
 
-def _boundary(schedule: Schedule, k: int) -> datetime:
+def _boundary(rot: Rotation, tz: ZoneInfo, k: int) -> datetime:
     """UTC start of shift ``k`` (shift 0 starts at rotation.start)."""
-    tz = zone(schedule.timezone)
-    rot = schedule.rotation
     return to_utc(wall(rot.start, tz) + k * rot.shift, tz)
 
 
-def _shift_index(schedule: Schedule, at: datetime) -> int:
+def _shift_index(rot: Rotation, tz: ZoneInfo, at: datetime) -> int:
     """The ``k`` with ``boundary(k) <= at < boundary(k + 1)``."""
-    k = (at - _boundary(schedule, 0)) // schedule.rotation.shift
-    while _boundary(schedule, k) > at:
+    k = (at - _boundary(rot, tz, 0)) // rot.shift
+    while _boundary(rot, tz, k) > at:
         k -= 1
-    while _boundary(schedule, k + 1) <= at:
+    while _boundary(rot, tz, k + 1) <= at:
         k += 1
     return k
 
 
-def rotation_span(schedule: Schedule) -> tuple[datetime, datetime | None]:
-    tz = zone(schedule.timezone)
-    rot = schedule.rotation
+def rotation_span(schedule: Schedule, index: int = 0) -> tuple[datetime, datetime | None]:
+    """When rotation ``index`` of the schedule first and last puts someone on call (UTC)."""
+    return _span(schedule.rotations[index], zone(schedule.timezone))
+
+
+def _span(rot: Rotation, tz: ZoneInfo) -> tuple[datetime, datetime | None]:
+    first = to_utc(wall(rot.start, tz), tz)
+    if rot.since is not None:
+        first = max(first, to_utc(wall(rot.since, tz), tz))
     end = to_utc(wall(rot.end, tz), tz) if rot.end is not None else None
-    return to_utc(wall(rot.start, tz), tz), end
+    return first, end
 
 
-def _rotation_segments(schedule: Schedule, lo: datetime, hi: datetime) -> list[Interval]:
+def _rotation_segments(rot: Rotation, tz: ZoneInfo, lo: datetime, hi: datetime) -> list[Interval]:
     """Who the rotation puts on call over ``[lo, hi)``, before restrictions and overrides."""
-    members = schedule.rotation.members
-    first, last = rotation_span(schedule)
+    members = rot.members
+    first, last = _span(rot, tz)
     a = max(lo, first)
     b = hi if last is None else min(hi, last)
     out: list[Interval] = []
     if a < b and len(set(members)) == 1:
         out.append(Interval(a, b, members[0]))  # one person: no boundary to walk
     elif a < b:
-        k = _shift_index(schedule, a)
+        k = _shift_index(rot, tz, a)
         t = a
         while t < b:
-            nxt = min(_boundary(schedule, k + 1), b)
+            nxt = min(_boundary(rot, tz, k + 1), b)
             if nxt > t:
                 out.append(Interval(t, nxt, members[k % len(members)]))
                 t = nxt
@@ -143,6 +147,27 @@ def _rotation_segments(schedule: Schedule, lo: datetime, hi: datetime) -> list[I
         out.insert(0, Interval(lo, out[0].start, None))
     if out[-1].end < hi:
         out.append(Interval(out[-1].end, hi, None))
+    return out
+
+
+def _layer(rot: Rotation, tz_name: str, lo: datetime, hi: datetime) -> list[Interval]:
+    """One rotation over ``[lo, hi)`` with its restrictions applied (gaps are None)."""
+    intervals = _rotation_segments(rot, zone(tz_name), lo, hi)
+    if rot.restrictions:
+        windows: list[tuple[datetime, datetime]] = []
+        for restriction in rot.restrictions:
+            windows.extend(restriction_windows(restriction, tz_name, lo, hi))
+        intervals = _within(intervals, _union(windows))
+    return intervals
+
+
+def _union(windows: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    out: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(windows):
+        if out and out[-1][1] >= start:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
     return out
 
 
@@ -160,7 +185,8 @@ def restriction_windows(
     """
     tz = zone(tz_name)
     days = {WEEKDAYS.index(d) for d in restriction.days}
-    day = lo.astimezone(tz).date() - timedelta(days=1)
+    back = 8 if restriction.duration is not None else 1  # a window may open days before lo
+    day = lo.astimezone(tz).date() - timedelta(days=back)
     last_day = hi.astimezone(tz).date()
     windows: list[tuple[datetime, datetime]] = []
     while day <= last_day:
@@ -178,6 +204,8 @@ def restriction_windows(
 
 def _window_walls(restriction: Restriction, day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, restriction.start)
+    if restriction.duration is not None:
+        return start, start + restriction.duration
     if restriction.end == END_OF_DAY:
         return start, datetime.combine(day + timedelta(days=1), time(0, 0))
     if restriction.end <= restriction.start:
@@ -254,17 +282,19 @@ def coverage(schedule: Schedule, start: datetime, end: datetime) -> list[Interva
     """Who is on call over ``[start, end)``: contiguous intervals, gaps with ``person`` None.
 
     Order of precedence: an override (the last one listed wins where they overlap) replaces
-    everything for its span; otherwise the rotation, but only inside its ``restrict`` windows.
+    everything for its span; otherwise the last layer that puts someone on call then, each layer
+    only inside its ``restrict`` windows.
     """
     _require_aware(start, end)
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if start >= end:
         return []
-    intervals = _rotation_segments(schedule, start, end)
-    restriction = schedule.rotation.restrict
-    if restriction is not None:
-        windows = restriction_windows(restriction, schedule.timezone, start, end)
-        intervals = _within(intervals, windows)
+    rotations = schedule.rotations
+    intervals = _layer(rotations[0], schedule.timezone, start, end)
+    for rot in rotations[1:]:
+        for iv in _layer(rot, schedule.timezone, start, end):
+            if iv.person is not None:
+                intervals = _overlay(intervals, iv.start, iv.end, iv.person)
     tz = zone(schedule.timezone)
     for override in schedule.overrides:
         o_start = to_utc(wall(override.from_, tz), tz)
@@ -297,7 +327,8 @@ def next_handoffs(schedule: Schedule, at: datetime, count: int) -> list[Handoff]
     if count <= 0:
         return []
     settled = _settled_after(schedule)
-    window = max(schedule.rotation.shift * (count + 1), timedelta(days=1))
+    shift = min(rot.shift for rot in schedule.rotations)
+    window = max(shift * (count + 1), timedelta(days=1))
     while True:
         window = min(window, _HANDOFF_SEARCH_LIMIT)
         cov = coverage(schedule, at, at + window)
@@ -311,11 +342,11 @@ def next_handoffs(schedule: Schedule, at: datetime, count: int) -> list[Handoff]
 def _settled_after(schedule: Schedule) -> datetime | None:
     """When nothing changes any more (the rotation's end and every override are past), if ever."""
     tz = zone(schedule.timezone)
-    _, last = rotation_span(schedule)
-    if last is None:
+    lasts = [_span(rot, tz)[1] for rot in schedule.rotations]
+    if any(last is None for last in lasts):
         return None
     ends = [to_utc(wall(o.to, tz), tz) for o in schedule.overrides]
-    return max([last, *ends])
+    return max([*(last for last in lasts if last is not None), *ends])
 
 
 def members(org: Org, ref: str) -> list[str]:
@@ -329,7 +360,8 @@ def members(org: Org, ref: str) -> list[str]:
         found = list(org.teams[ident].members)
     elif kind == "schedule" and ident in org.schedules:
         sched = org.schedules[ident]
-        found = [*sched.rotation.members, *(o.person for o in sched.overrides)]
+        rotating = [m for rot in sched.rotations for m in rot.members]
+        found = [*rotating, *(o.person for o in sched.overrides)]
     return [p for p in dict.fromkeys(found) if p in org.people]
 
 

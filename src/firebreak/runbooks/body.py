@@ -310,10 +310,13 @@ def _read_inline(children: list[Any], step: Step, text_lines: list[str], first: 
             parts.append(code)
         elif kind in ("link", "autolink"):
             url = node.meta.get("url")
+            label: list[str] = []
+            for child in node.children:
+                text_of(child, label)
+            parts.extend(label)
             if isinstance(url, str) and url:
                 step.links.append(url)
-            for child in node.children:
-                text_of(child, parts)
+                step.anchors.append(("".join(label), url))
         elif kind in ("em", "strong", "s"):
             inner: list[str] = []
             for child in node.children:

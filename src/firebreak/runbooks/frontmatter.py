@@ -179,6 +179,8 @@ def _apply_items(raw: YMap, key: str, runbook: Runbook) -> list[Finding]:
         except ValidationError as exc:
             out.extend(validation_findings(exc, raw, display, prefix))
             continue
+        if key == "trigger" and good[-1].promql is not None:
+            continue
         if good[-1].signal not in SIGNALS:
             out.append(_unknown_signal(good[-1].signal, runbook.key_location(*prefix, "signal")))
     if key == "trigger":

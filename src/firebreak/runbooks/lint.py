@@ -100,12 +100,19 @@ def _triggers(runbook: Runbook) -> list[Finding]:
 
 def _one_trigger(runbook: Runbook, index: int, trig: Trigger) -> Iterator[Finding]:
     if trig.kind is None:
+        kinds = (
+            "above/below, anomaly or change"
+            if trig.promql
+            else ("above/below, burn_rate, anomaly, change, budget or runaway")
+        )
         yield finding(
             "FB301",
-            f"the trigger on {trig.signal} has no kind: give above/below, "
-            "burn_rate, anomaly, change, budget or runaway",
+            f"the trigger on {trig.source} has no kind: give {kinds}",
             _trigger_path(runbook, index),
         )
+    if trig.promql is not None:
+        yield from _promql_trigger(runbook, index, trig, trig.promql)
+        return
     if trig.kind == "threshold":
         problem = _threshold_timing(trig)
         if problem:
@@ -119,6 +126,26 @@ def _one_trigger(runbook: Runbook, index: int, trig: Trigger) -> Iterator[Findin
                 "of requests at night could fire it",
                 _trigger_path(runbook, index, "signal"),
             )
+
+
+def _promql_trigger(runbook: Runbook, index: int, trig: Trigger, expr: str) -> Iterator[Finding]:
+    """FB305 for an expression that does not parse; FB302 for a threshold with no `for`."""
+    from firebreak.detect.promql_parse import parse_error
+
+    problem = parse_error(expr)
+    if problem is not None:
+        yield finding(
+            "FB305",
+            f"the promql does not parse: {problem}",
+            _trigger_path(runbook, index, "promql"),
+        )
+    if trig.kind == "threshold" and trig.for_ is None:
+        yield finding(
+            "FB302",
+            "threshold on promql has no `for`: say how long it must hold before it fires "
+            "(one bad scrape would page)",
+            _trigger_path(runbook, index),
+        )
 
 
 def _threshold_timing(trig: Trigger) -> str | None:

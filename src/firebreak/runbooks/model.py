@@ -90,10 +90,16 @@ class Runaway(_Strict):
     min_steps: int = Field(default=20, ge=1)
 
 
-class Trigger(_Strict):
-    """One trigger: a signal, label matchers, and exactly one kind."""
+PROMQL_KINDS = ("threshold", "anomaly", "change")
 
-    signal: str
+
+class Trigger(_Strict):
+    """One trigger: a signal with label matchers, or a PromQL expression; and exactly one kind."""
+
+    signal: str = ""
+    # Read from [sources.prometheus] instead of events; each result series is its own label set.
+    promql: str | None = Field(default=None, min_length=1)
+    labels: dict[str, str] = {}  # added to every alert of this trigger (a rule's `labels`)
     where: dict[str, str] = {}
     by: list[str] | None = None  # labels to evaluate separately (default: the keys of `where`)
     above: float | None = None
@@ -114,7 +120,39 @@ class Trigger(_Strict):
             raise ValueError(f"a trigger has exactly one kind, this one has {', '.join(kinds)}")
         if self.above is not None and self.below is not None:
             raise ValueError("a threshold is either above or below, not both")
+        if self.promql is None and not self.signal:
+            raise ValueError("a trigger needs a signal, or a promql expression")
+        if self.promql is not None:
+            self._check_promql(kinds)
         return self
+
+    def _check_promql(self, kinds: list[str]) -> None:
+        if self.signal:
+            raise ValueError("a trigger reads either a signal or promql, not both")
+        extra = [
+            name
+            for name, value in (
+                ("where", self.where),
+                ("by", self.by),
+                ("window", self.window),
+                ("min_requests", self.min_requests),
+            )
+            if value
+        ]
+        if extra:
+            raise ValueError(
+                f"{', '.join(extra)} do not apply to a promql trigger: the expression selects "
+                "its series and its own range ([5m])"
+            )
+        if kinds and kinds[0] not in PROMQL_KINDS:
+            raise ValueError(
+                f"a promql trigger takes above/below, anomaly or change, not {kinds[0]}"
+            )
+
+    @property
+    def source(self) -> str:
+        """What the trigger reads, for messages: the signal name or ``promql``."""
+        return self.signal or "promql"
 
     def kinds(self) -> list[str]:
         found = []
@@ -157,6 +195,7 @@ class Step:
     role: str | None = None
     commands: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    anchors: list[tuple[str, str]] = field(default_factory=list)  # (link text, url), in order
     inline_code: list[str] = field(default_factory=list)
     expect: str | None = None
 

@@ -18,6 +18,7 @@ from firebreak.signals.columns import events_from_columns
 from firebreak.signals.schema import Events
 
 Row = dict[str, Any]
+MAX_CALLS = 100_000  # calls one export may stand for (histogram counts are expanded to events)
 
 
 def _value(v: dict[str, Any]) -> Any:
@@ -113,11 +114,13 @@ def _metric_rows(data: dict[str, Any]) -> list[Row]:
         kind = attrs.pop("gen_ai.token.type", None)
         key = (when, *sorted((k, str(v)) for k, v in attrs.items()))
         tokens[key][f"{kind}_tokens"] = total / max(sum(counts), 1.0)
-    rows = []
+    rows: list[Row] = []
     duration = _points(data, "gen_ai.client.operation.duration")
     for attrs, when, counts, _total in _deltas(duration):
         bounds = _bounds(duration, attrs)
         per_call = tokens.get((when, *sorted((k, str(v)) for k, v in attrs.items())), {})
+        if sum(counts) > MAX_CALLS - len(rows):
+            raise ValueError(f"more than {MAX_CALLS} calls in one export")
         for index, count in enumerate(counts):
             latency = _bucket_middle(bounds, index)
             for _ in range(round(count)):
@@ -146,13 +149,17 @@ def _bucket_middle(bounds: list[float], index: int) -> float:
     return (float(bounds[index - 1]) + float(bounds[index])) / 2
 
 
-def events_from_otlp(data: dict[str, Any], source: str) -> Events:
+def events_from_otlp(data: dict[str, Any], source: str, allow_empty: bool = False) -> Events:
+    """The model calls of an export; none is an error unless ``allow_empty`` (live intake, where
+    a Collector forwards every span and only the gen_ai ones are ours)."""
     try:
         rows = _span_rows(data) + _metric_rows(data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise InputError(
             f"malformed OTLP JSON: {type(exc).__name__} {exc}", location=Location(source)
         ) from None
+    if not rows and allow_empty:
+        return Events.empty()
     if not rows:
         raise InputError(
             "no gen_ai calls in this OTLP export (no span or metric point with "

@@ -1,18 +1,24 @@
 """The store's tables (SQLAlchemy 2 declarative, portable types only).
 
+Column sizes come from ``firebreak.limits``, which intake also checks values against.
+
 Times are stored as naive UTC (``UTCDateTime``) and come back timezone-aware in UTC, the same on
 SQLite and PostgreSQL. JSON columns use the portable ``JSON`` type.
 
 Tables and who writes them:
 
 - ``alerts``: the inbox. Intake appends (``incidents.intake.record_alert``); the pipeline marks
-  ``processed_at`` and the ``incident_id`` it went to (``incidents.pipeline.process_pending``).
+  ``processed_at`` and the ``incident_id`` it went to (``incidents.pipeline.process_pending``), or
+  sets a row it cannot process aside (outcome ``rejected`` with ``rejected_reason``).
 - ``incidents``, ``incident_alerts``, ``timeline``, ``roles``, ``step_progress``: the record of each
   incident, changed only through ``incidents.actions`` and the pipeline.
 - ``timers``: durable escalation timers (``incidents.escalation``).
 - ``notifications``: the send log, one row per page, unique on ``idempotency_key`` (``notify``).
 - ``api_tokens``, ``integrations``: hashed secrets for the HTTP service.
 - ``drill_runs``: drill results. ``baselines``: saved report figures.
+- ``workspace_snapshots``: every workspace revision that loaded, so ``serve`` on broken files runs
+  the last good one; ``workspace_processes``: which revision each serve/worker process runs
+  (``firebreak.running``).
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from firebreak import limits
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -70,20 +78,24 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(
-        String(20)
+        String(limits.SOURCE)
     )  # alertmanager|pagerduty|generic|otlp|detector|drill
     integration_id: Mapped[int | None] = mapped_column(ForeignKey("integrations.id"))
-    dedup_key: Mapped[str] = mapped_column(String(255), index=True)  # the fingerprint
+    dedup_key: Mapped[str] = mapped_column(
+        String(limits.FINGERPRINT), index=True
+    )  # the fingerprint
     status: Mapped[str] = mapped_column(String(16))  # firing|resolved|acknowledge
     event_action: Mapped[str] = mapped_column(String(16))  # trigger|acknowledge|resolve
     labels: Mapped[JSONDict]
     summary: Mapped[str] = mapped_column(Text, default="")
-    severity: Mapped[str | None] = mapped_column(String(16))
+    severity: Mapped[str | None] = mapped_column(String(limits.SEVERITY))
     payload: Mapped[JSONDict]
     received_at: Mapped[datetime]
     starts_at: Mapped[datetime | None]
     processed_at: Mapped[datetime | None]
-    outcome: Mapped[str | None] = mapped_column(String(16))  # opened|attached|repeat|ignored|...
+    outcome: Mapped[str | None] = mapped_column(String(16))  # opened|attached|...|rejected
+    # Why the pipeline set this alert aside (outcome "rejected"): it could not be processed.
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -99,13 +111,13 @@ class Incident(Base):
     )  # triggered|acknowledged|mitigated|resolved
     resolution: Mapped[str | None] = mapped_column(String(16))  # fixed|false_alarm|duplicate|drill
     severity: Mapped[str] = mapped_column(String(8))
-    service: Mapped[str | None] = mapped_column(String(120))
-    scenario: Mapped[str | None] = mapped_column(String(40))
-    group_key: Mapped[str] = mapped_column(String(500))
-    runbook_id: Mapped[str | None] = mapped_column(String(200))
+    service: Mapped[str | None] = mapped_column(String(limits.SERVICE))
+    scenario: Mapped[str | None] = mapped_column(String(limits.SCENARIO))
+    group_key: Mapped[str] = mapped_column(String(limits.GROUP_KEY))
+    runbook_id: Mapped[str | None] = mapped_column(String(limits.RUNBOOK_ID))
     # What the attached runbook said when the incident opened: title, steps, done_when.
     runbook: Mapped[JSONDict | None] = mapped_column(JSON)
-    escalation_policy: Mapped[str | None] = mapped_column(String(200))
+    escalation_policy: Mapped[str | None] = mapped_column(String(limits.NAME))
     opened_at: Mapped[datetime] = mapped_column(index=True)
     last_alert_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
@@ -115,7 +127,9 @@ class Incident(Base):
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
     labels: Mapped[JSONDict]
     services: Mapped[list[str]]  # every service it hurts (third-party incidents span several)
-    trigger: Mapped[str | None] = mapped_column(String(300))  # runbook#index of a detector trigger
+    trigger: Mapped[str | None] = mapped_column(
+        String(limits.TRIGGER)
+    )  # runbook#index of a detector trigger
 
 
 class IncidentAlert(Base):
@@ -126,8 +140,8 @@ class IncidentAlert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
-    fingerprint: Mapped[str] = mapped_column(String(255), index=True)
-    service: Mapped[str | None] = mapped_column(String(120))
+    fingerprint: Mapped[str] = mapped_column(String(limits.FINGERPRINT), index=True)
+    service: Mapped[str | None] = mapped_column(String(limits.SERVICE))
     status: Mapped[str] = mapped_column(String(16))  # firing|resolved
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_alert_id: Mapped[int] = mapped_column(Integer)
@@ -245,6 +259,10 @@ class Integration(Base):
     key_hash: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # The binding given at creation: its alerts get this service and policy unless a label or
+    # a route says otherwise (incidents.routing).
+    service: Mapped[str | None] = mapped_column(String(120))
+    escalation: Mapped[str | None] = mapped_column(String(200))
 
 
 class DrillRun(Base):
@@ -270,3 +288,40 @@ class Baseline(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]
     figures: Mapped[JSONDict]
+
+
+class WorkspaceSnapshot(Base):
+    """The files of a workspace revision that loaded (path relative to the workspace → text)."""
+
+    __tablename__ = "workspace_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[str] = mapped_column(String(120), index=True)
+    taken_at: Mapped[datetime]
+    files: Mapped[JSONDict]
+
+
+class WorkspaceProcess(Base):
+    """What one serve or worker process runs, written at each (re)load and refreshed each tick."""
+
+    __tablename__ = "workspace_processes"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # the worker id
+    revision: Mapped[str | None] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(16))  # files|snapshot|none
+    loaded_at: Mapped[datetime | None]
+    last_reload_ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_reload_at: Mapped[datetime | None]
+    seen_at: Mapped[datetime]
+
+
+class EndedSession(Base):
+    """A UI session signed out before its cookie expired (the cookie is refused from then on)."""
+
+    __tablename__ = "ended_sessions"
+    __table_args__ = (Index("ix_ended_sessions_expires", "expires_at"),)
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[int] = mapped_column(Integer)
+    ended_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # when the cookie would have expired; the row may go then

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from firebreak.durations import parse_duration
 from firebreak.errors import InputError, NotFound
 from firebreak.incidents import actions
 from firebreak.web import credentials, reports, views
@@ -91,7 +92,8 @@ def _act(
 def list_incidents(
     request: Request,
     who: Viewer,
-    status: Literal["open", "triggered", "acknowledged", "mitigated", "resolved"] | None = None,
+    status: Literal["open", "all", "triggered", "acknowledged", "mitigated", "resolved"]
+    | None = None,
     service: Annotated[str | None, Query(max_length=120)] = None,
     scenario: Annotated[str | None, Query(max_length=40)] = None,
     since: datetime | None = None,
@@ -106,7 +108,7 @@ def list_incidents(
             uow,
             svc.workspace,
             now,
-            status=status,
+            status=None if status == "all" else status,
             service=service,
             scenario=scenario,
             since=since,
@@ -262,3 +264,162 @@ def revoke_integration(request: Request, who: Admin, integration_id: RecordId) -
         if not credentials.revoke_integration(uow, integration_id, svc.clock.now()):
             raise NotFound(f"no live integration with id {integration_id}")
     return {"id": integration_id, "revoked": True}
+
+
+# --- Further incident actions (the same core functions the incident page uses) --------------
+
+
+class _Error(BaseModel):
+    error: str
+    message: str
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the 4xx answers an action route gives, each ``{"error", "message"}``."""
+    words = {
+        400: "Bad input (the message says which field and what is accepted)",
+        401: "No token, or an unknown or revoked one",
+        403: "The token's role may not do this",
+        404: "No such incident",
+        409: "The incident's state does not allow this now",
+        422: "The body does not have the documented shape",
+    }
+    return {s: {"model": _Error, "description": words[s]} for s in (401, 403, 422, *statuses)}
+
+
+class ResponderIn(_Body):
+    person: Annotated[str, Field(min_length=1, max_length=120, description="A person id")]
+
+
+class SnoozeIn(_Body):
+    duration: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=20,
+            description="How long to hold the pages, e.g. 30m or 2h (1m to 24h)",
+            examples=["30m"],
+        ),
+    ]
+
+
+class ReopenIn(_Body):
+    note: Annotated[str, Field(max_length=4000)] | None = None
+
+
+class SeverityIn(_Body):
+    severity: Literal["sev1", "sev2", "sev3", "sev4"]
+
+
+class MergeIn(_Body):
+    into: Annotated[int, Field(ge=1, le=2**31 - 1, description="The incident to merge into")]
+
+
+@router.post(
+    "/incidents/{incident_id}/escalate",
+    summary="Page the next escalation level now",
+    responses=_errors(404, 409),
+)
+def escalate(request: Request, who: Responder, incident_id: IncidentId) -> dict[str, Any]:
+    workspace = service_of(request).workspace
+
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.escalate_now(uow, workspace, iid, actor, now)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.post(
+    "/incidents/{incident_id}/responders",
+    summary="Add a responder (paged now on each of their contacts)",
+    responses=_errors(400, 404, 409),
+)
+def add_responder(
+    request: Request, who: Responder, incident_id: IncidentId, body: ResponderIn
+) -> dict[str, Any]:
+    workspace = service_of(request).workspace
+
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.add_responder(uow, workspace, iid, body.person, actor, now)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.post(
+    "/incidents/{incident_id}/snooze",
+    summary="Snooze an acknowledged incident: it pages again after the duration",
+    responses=_errors(400, 404, 409),
+)
+def snooze(
+    request: Request, who: Responder, incident_id: IncidentId, body: SnoozeIn
+) -> dict[str, Any]:
+    try:
+        duration = parse_duration(body.duration)
+    except ValueError as exc:
+        raise InputError(f"duration: {exc}") from exc
+
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.snooze(uow, iid, duration, actor, now)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.post(
+    "/incidents/{incident_id}/reopen",
+    summary="Reopen a resolved incident (paging restarts at level 1)",
+    responses=_errors(404, 409),
+)
+def reopen(
+    request: Request, who: Responder, incident_id: IncidentId, body: ReopenIn | None = None
+) -> dict[str, Any]:
+    note = body.note if body else None
+
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.reopen(uow, iid, actor, now, note)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.post(
+    "/incidents/{incident_id}/severity",
+    summary="Change the severity",
+    responses=_errors(400, 404),
+)
+def severity(
+    request: Request, who: Responder, incident_id: IncidentId, body: SeverityIn
+) -> dict[str, Any]:
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.change_severity(uow, iid, body.severity, actor, now)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.post(
+    "/incidents/{incident_id}/merge",
+    summary="Merge into another open incident (this one is resolved as a duplicate)",
+    responses=_errors(400, 404, 409),
+)
+def merge(
+    request: Request, who: Responder, incident_id: IncidentId, body: MergeIn
+) -> dict[str, Any]:
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.merge_into(uow, iid, body.into, actor, now)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.post(
+    "/incidents/{incident_id}/steps/{step_key}/undo",
+    summary="Undo a runbook step's mark (done or skipped)",
+    responses=_errors(400, 404),
+)
+def undo_step(
+    request: Request,
+    who: Responder,
+    incident_id: IncidentId,
+    step_key: Annotated[str, Path(max_length=40, description="e.g. mitigation.2")],
+) -> dict[str, Any]:
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.undo_step(uow, iid, step_key, actor, now)
+
+    return _act(request, who, incident_id, run)

@@ -24,11 +24,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from firebreak import __version__
 from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
+from firebreak.incidents import quarantine
+from firebreak.incidents.loop import Loop
+from firebreak.notify.channels import live_channels
+from firebreak.running import RunningWorkspace
 from firebreak.store.db import Store
-from firebreak.web import api, intake, ui, views
-from firebreak.web.fastpath import IntakeFastPath
+from firebreak.web import api, bodycap, intake, ui, views, workspace_api
 from firebreak.web.service import Service
-from firebreak.web.ticks import Ticker
 from firebreak.workspace import Workspace
 
 log = logging.getLogger("firebreak.web")
@@ -51,15 +53,27 @@ class RedactKeys(logging.Filter):
 
 
 class FirebreakApp(FastAPI):
-    """FastAPI with the intake fast path in front of its middleware stack: under load most
-    requests are alert posts, and the stack's cost per request is most of theirs."""
+    """FastAPI with intake (``web.intake``) in front of its middleware stack: under load most
+    requests are alert posts, and the stack's cost per request is most of theirs. The OpenAPI
+    schema lists the intake routes beside the framework's own."""
 
-    fast_path: IntakeFastPath | None = None
+    intake: intake.Intake | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.fast_path is not None and await self.fast_path.handle(scope, receive, send):
+        if self.intake is not None and await self.intake.handle(scope, receive, send):
             return
+        if scope["type"] == "http":  # every other route: its body capped before anything reads it
+            if bodycap.declared_too_large(scope):
+                await bodycap.refuse(send)
+                return
+            receive = bodycap.capped(receive)
         await super().__call__(scope, receive, send)
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            schema["paths"] = {**intake.openapi_paths(), **schema.get("paths", {})}
+        return self.openapi_schema or {}
 
 
 def create_app(
@@ -72,24 +86,35 @@ def create_app(
     ticks: bool = True,
     tick_interval: float = 1.0,
     worker_id: str = "serve",
+    running: RunningWorkspace | None = None,
+    watch: bool = False,
 ) -> FastAPI:
-    """Build the service for ``workspace`` on ``store`` (already upgraded), reading ``clock``."""
+    """Build the service for ``workspace`` on ``store`` (already upgraded), reading ``clock``.
+
+    ``running`` is the process's running workspace (``serve`` passes the one it started); with
+    ``watch`` its files are watched and reloaded while the app runs."""
     service = Service(workspace=workspace, store=store, clock=clock, channels=channels)
     if session_key is not None:
         service.session_key = session_key
-    ticker = Ticker(service, worker_id) if ticks else None
+    loop = _loop(service, worker_id) if ticks else None
+    running_ws = service.running = running or _running(service, worker_id)
+    _follow_reloads(service, running_ws, loop, rebuild_channels=channels is None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await service.writer.start()
-        task = asyncio.create_task(ticker.run_async(tick_interval)) if ticker else None
+        task = asyncio.create_task(loop.run_async(tick_interval)) if loop else None
+        stop = running_ws.start_threads(watch)
         try:
             yield
         finally:
+            stop.set()
             if task is not None:
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+            if loop is not None:
+                loop.close()
             await service.writer.stop()
 
     app = FirebreakApp(
@@ -101,27 +126,74 @@ def create_app(
         description="Incident response for AI services: intake, incidents, on-call and figures.",
     )
     app.state.service = service
-    app.state.ticker = ticker
-    app.include_router(intake.router)
+    app.state.loop = loop
     app.include_router(api.router)
+    app.include_router(workspace_api.router)
     app.include_router(ui.router)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
+    app.add_middleware(ui.SecurityHeaders)
     _install_handlers(app)
     _install_probes(app, service)
-    app.fast_path = IntakeFastPath(app, service)
+    app.intake = intake.Intake(service)
     return app
 
 
+def _loop(service: Service, worker_id: str) -> Loop:
+    """The live loop beside the HTTP server: detection fed by this process's OTLP intake."""
+    loop = Loop.live(
+        service.store,
+        service.workspace,
+        service.clock,
+        worker_id,
+        service.channels,
+        telemetry=service.take_telemetry,
+        observe=service.stats.observe_tick,
+        write_lock=service.write_lock,
+        health=service.sources,
+    )
+    service.channels = loop.channels
+    return loop
+
+
+def _running(service: Service, worker_id: str) -> RunningWorkspace:
+    """A running workspace for a workspace the caller loaded itself (tests, embedding)."""
+    running = RunningWorkspace(service.workspace.root, service.store, service.clock, worker_id)
+    running.adopt_loaded(service.workspace)
+    return running
+
+
+def _follow_reloads(
+    service: Service, running: RunningWorkspace, loop: Loop | None, *, rebuild_channels: bool
+) -> None:
+    """Every workspace the running workspace adopts replaces the one the app and loop use."""
+
+    def adopt(workspace: Workspace, runbooks_changed: bool) -> None:
+        service.workspace = workspace
+        service.forget_lint()
+        if loop is not None:
+            channels = live_channels(workspace.settings.channels) if rebuild_channels else None
+            loop.adopt(
+                workspace,
+                runbooks_changed=runbooks_changed,
+                channels=channels,
+                promql_health=service.sources,
+            )
+            service.channels = loop.channels
+
+    running.on_change(adopt)
+
+
 def _install_probes(app: FastAPI, service: Service) -> None:
-    @app.get("/healthz", tags=["ops"], summary="Liveness and store reachability (no auth)")
+    @app.get("/healthz", tags=["ops"], summary="Liveness, a stalled inbox, the workspace (no auth)")
     def healthz() -> JSONResponse:
         try:
             service.store.ping()
+            status, body = workspace_api.health(service)
         except FirebreakError:
             return JSONResponse({"status": "unavailable", "store": "unreachable"}, 503)
-        return JSONResponse({"status": "ok", "version": __version__})
+        return JSONResponse({**body, "version": __version__}, status)
 
     @app.get(
         "/metrics",
@@ -132,9 +204,10 @@ def _install_probes(app: FastAPI, service: Service) -> None:
     def metrics() -> PlainTextResponse:
         with service.store.unit_of_work(readonly=True) as uow:
             counts = views.open_by_status(uow)
-        return PlainTextResponse(
-            service.stats.render(counts), media_type="text/plain; version=0.0.4"
-        )
+            rejected = quarantine.rejected_count(uow)
+        text = service.stats.render(counts, rejected) + service.sources.render()
+        text += workspace_api.health_metrics(service)
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
 
 def _wants_html(request: Request) -> bool:
@@ -148,10 +221,7 @@ def _error(
     request: Request, status: int, code: str, message: str, extra: dict[str, Any] | None = None
 ) -> Response:
     if _wants_html(request):
-        from firebreak.web.ui import templates
-
-        context = {"user": None, "csrf": "", "status": status, "code": code, "message": message}
-        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+        return ui.error_page(request, status, message)
     body: dict[str, Any] = {"error": code, "message": message, **(extra or {})}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, headers=headers)
@@ -180,7 +250,7 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        codes = {404: "not_found", 405: "method_not_allowed"}
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         code = codes.get(exc.status_code, "http_error")
         return _error(request, exc.status_code, code, str(exc.detail))
 

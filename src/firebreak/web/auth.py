@@ -1,7 +1,8 @@
 """Who is asking: bearer tokens for the API, signed session cookies and CSRF tokens for the UI.
 
 The session cookie holds a token id, an issue time and a random nonce, signed with the service's
-session key (HMAC-SHA256); it never holds the token itself. The CSRF token of a page is an HMAC of
+session key (HMAC-SHA256); it never holds the token itself. Signing out records the nonce in the
+store (``ended_sessions``), so the cookie is refused from then on, by every process. The CSRF token of a page is an HMAC of
 the session nonce (or, before sign-in, of a separate nonce cookie), checked on every form post.
 """
 
@@ -15,8 +16,10 @@ from datetime import timedelta
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import delete
 
 from firebreak.errors import Forbidden, Unauthorized
+from firebreak.store.tables import EndedSession
 from firebreak.web.credentials import Principal, find_token, token_by_id, touch_token
 from firebreak.web.keys import ROLE_RANK, role_allows
 from firebreak.web.service import Service
@@ -75,8 +78,23 @@ def session_user(request: Request) -> tuple[Principal, str] | None:
     if found is None:
         return None
     with service.store.unit_of_work(readonly=True) as uow:
+        if uow.session.get(EndedSession, found[1]) is not None:
+            return None
         principal = token_by_id(uow, found[0])
     return (principal, found[1]) if principal is not None else None
+
+
+def end_session(service: Service, token_id: int, nonce: str) -> None:
+    """Sign a session out on the server: its cookie and CSRF tokens are refused from now on."""
+    now = service.clock.now()
+    with service.store.unit_of_work() as uow:
+        uow.session.execute(delete(EndedSession).where(EndedSession.expires_at < now))
+        if uow.session.get(EndedSession, nonce) is None:
+            uow.session.add(
+                EndedSession(
+                    nonce=nonce, token_id=token_id, ended_at=now, expires_at=now + SESSION_TTL
+                )
+            )
 
 
 def bearer_principal(request: Request, secret: str | None) -> Principal:

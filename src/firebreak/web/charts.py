@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html import escape
 
 WIDTH, HEIGHT = 720, 200
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 36
+LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 40
 
 
 @dataclass(frozen=True)
@@ -16,14 +16,46 @@ class Point:
     value: float | None  # None: no data in that bucket (drawn as a gap, never as zero)
 
 
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10.0 ** len(str(int(value)))
-    for step in (0.1, 0.2, 0.25, 0.5, 1.0):
-        if value <= magnitude * step:
-            return magnitude * step
-    return float(magnitude)
+# Units a duration axis may count in, and the steps it may take in that unit (so every tick
+# label is exactly the value at its line: a 100 s top reads "100s", never "2m").
+DURATION_UNITS = (
+    (1.0, "s", 300.0),
+    (60.0, "m", 300 * 60.0),
+    (3600.0, "h", 72 * 3600.0),
+    (86400.0, "d", 0.0),
+)
+NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 50.0, 100.0, 200.0, 250.0, 500.0)
+Axis = tuple[float, list[tuple[float, str]]]  # the axis top and its (value, label) ticks
+
+
+def _fmt_number(value: float) -> str:
+    return f"{value:.10g}"
+
+
+def _ticks(top_in_unit: float, unit: float, suffix: str, count: int = 4) -> Axis:
+    """Ticks at 0, step, 2·step … covering ``top_in_unit`` with at most ``count`` steps."""
+    step = next((s for s in NICE_STEPS if s * count >= top_in_unit), NICE_STEPS[-1])
+    while step * count < top_in_unit:
+        step *= 10
+    n = max(1, -(-top_in_unit // step))
+    ticks = [(i * step * unit, f"{_fmt_number(i * step)}{suffix}") for i in range(int(n) + 1)]
+    return ticks[-1][0], ticks
+
+
+def duration_axis(largest: float) -> Axis:
+    """An axis for seconds, counted in s, m, h or d, whichever the largest value reads best in."""
+    if largest <= 0:
+        return 60.0, [(0.0, "0s"), (60.0, "1m")]
+    for unit, suffix, below in DURATION_UNITS:
+        if largest < below or not below:
+            return _ticks(largest / unit, unit, suffix)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def fraction_axis(largest: float) -> Axis:
+    """An axis for a rate from 0 to 1, in percent, always up to 100%."""
+    del largest
+    return 1.0, [(v / 4, f"{v * 25:.0f}%") for v in range(5)]
 
 
 def _segments(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
@@ -41,12 +73,16 @@ def line_chart(
     points: Sequence[Point],
     title: str,
     fmt: Callable[[float], str],
-    y_max: float | None = None,
+    axis: Callable[[float], Axis] = duration_axis,
     css_class: str = "series",
 ) -> str:
-    """An accessible SVG line chart; gaps where a bucket has no data."""
+    """An accessible SVG line chart; gaps where a bucket has no data.
+
+    ``axis`` gives the y axis' top and its ticks from the largest value; an empty chart draws no
+    tick labels (there is nothing to measure), only its baseline and "no data yet".
+    """
     values = [p.value for p in points if p.value is not None]
-    top = y_max if y_max is not None else _nice_max(max(values, default=0.0))
+    top, ticks = axis(max(values, default=0.0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     n = max(len(points) - 1, 1)
 
@@ -59,15 +95,16 @@ def line_chart(
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
-    for frac in (0.0, 0.5, 1.0):
-        y = TOP + plot_h * (1 - frac)
+    for value, label in ticks if values else [(0.0, "")]:
+        y = TOP + plot_h * (1 - value / top)
         parts.append(
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
         )
-        parts.append(
-            f'<text class="axis" x="{LEFT - 8}" y="{y + 4:.1f}" '
-            f'text-anchor="end">{escape(fmt(top * frac))}</text>'
-        )
+        if label:
+            parts.append(
+                f'<text class="axis" x="{LEFT - 8}" y="{y + 4:.1f}" '
+                f'text-anchor="end">{escape(label)}</text>'
+            )
     if not values:
         parts.append(
             f'<text class="empty" x="{WIDTH / 2}" y="{HEIGHT / 2}" '

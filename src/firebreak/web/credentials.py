@@ -53,12 +53,28 @@ def create_token(uow: UnitOfWork, role: str, name: str, now: datetime) -> tuple[
     return row.id, secret
 
 
-def create_integration(uow: UnitOfWork, kind: str, name: str, now: datetime) -> tuple[int, str]:
-    """Store a new integration of ``kind``; returns its id and the key (shown once)."""
+def create_integration(
+    uow: UnitOfWork,
+    kind: str,
+    name: str,
+    now: datetime,
+    *,
+    service: str | None = None,
+    escalation: str | None = None,
+) -> tuple[int, str]:
+    """Store a new integration of ``kind``, optionally bound to a service and an escalation
+    policy (ids the caller has checked); returns its id and the key (shown once)."""
     if kind not in INTEGRATION_KINDS:
         raise InputError(f"kind: expected one of {', '.join(INTEGRATION_KINDS)}, got {kind!r}")
     key = new_integration_key()
-    row = Integration(kind=kind, name=name or kind, key_hash=hash_secret(key), created_at=now)
+    row = Integration(
+        kind=kind,
+        name=name or kind,
+        key_hash=hash_secret(key),
+        created_at=now,
+        service=service or None,
+        escalation=escalation or None,
+    )
     uow.session.add(row)
     uow.session.flush()
     return row.id, key
@@ -143,6 +159,8 @@ def list_integrations(uow: UnitOfWork) -> list[dict[str, object]]:
             "id": r.id,
             "kind": r.kind,
             "name": r.name,
+            "service": r.service,
+            "escalation": r.escalation,
             "created_at": r.created_at.isoformat(),
             "revoked": r.revoked_at is not None,
         }

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
+from firebreak import limits
 from firebreak.errors import InputError
+from firebreak.incidents.model import ACTIONS, Action
 
-Action = Literal["trigger", "acknowledge", "resolve"]
 PD_SEVERITIES = ("critical", "error", "warning", "info")
-PD_ACTIONS = ("trigger", "acknowledge", "resolve")
-MAX_KEY = 255
-MAX_SUMMARY = 1024
+MAX_KEY = limits.SENDER_KEY
+MAX_SUMMARY = limits.SUMMARY
 GENERIC_STATUS: dict[str, Action] = {
     "firing": "trigger",
     "trigger": "trigger",
@@ -57,8 +58,31 @@ class Incoming:
     group_key: str | None = None
 
 
+def _no_constant(name: str) -> Any:
+    raise BadPayload(f"{name} is not a JSON number", [f"{name} is not a JSON number"])
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        msg = f"the number {text[:40]} is too large for a float"
+        raise BadPayload(msg, [msg])
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > limits.JSON_INT_DIGITS:
+        msg = f"an integer of more than {limits.JSON_INT_DIGITS} digits"
+        raise BadPayload(msg, [msg])
+    return int(text)
+
+
 def decode_json(body: bytes) -> Any:
-    """Decode a request body as JSON, or raise BadPayload saying where it broke."""
+    """Decode a request body as JSON, or raise BadPayload saying where it broke.
+
+    Refused besides malformed JSON: NaN and Infinity, integers past ``limits.JSON_INT_DIGITS``
+    digits, nesting past ``limits.JSON_DEPTH``, NUL characters and lone surrogates in strings.
+    """
     if not body.strip():
         raise BadPayload("empty body, expected a JSON object", ["body is empty"])
     try:
@@ -66,10 +90,20 @@ def decode_json(body: bytes) -> Any:
     except UnicodeDecodeError:
         raise BadPayload("body is not UTF-8 text", ["body is not UTF-8"]) from None
     try:
-        return json.loads(text)
+        data = json.loads(
+            text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded_int
+        )
     except json.JSONDecodeError as exc:
         msg = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         raise BadPayload(msg, [msg]) from None
+    except RecursionError:
+        msg = f"JSON nested deeper than {limits.JSON_DEPTH} levels"
+        raise BadPayload(msg, [msg]) from None
+    try:
+        limits.check_json(data, "body")
+    except limits.LimitError as exc:
+        raise BadPayload(exc.message, [exc.message]) from None
+    return data
 
 
 def label_fingerprint(labels: dict[str, str]) -> str:
@@ -87,12 +121,21 @@ def parse_time(value: Any, where: str, errors: list[str]) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        if parsed.year <= 1:
+            return None
+        parsed = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         errors.append(f"{where}: {value[:40]!r} is not an RFC 3339 time")
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return None if parsed.year <= 1 else parsed.astimezone(UTC)
+    if not limits.TIME_MIN <= parsed < limits.TIME_MAX:
+        errors.append(
+            f"{where}: {value[:40]!r} is outside {limits.TIME_MIN.year} to "
+            f"{limits.TIME_MAX.year - 1}"
+        )
+        return None
+    return parsed
 
 
 def _str_map(value: Any, where: str, errors: list[str], required: bool = False) -> dict[str, str]:
@@ -198,7 +241,7 @@ def parse_pagerduty(data: Any) -> tuple[Incoming, bool]:
     body = _object(data, "PagerDuty event")
     errors: list[str] = []
     action = body.get("event_action")
-    if action not in PD_ACTIONS:
+    if action not in ACTIONS:
         errors.append("'event_action' must be one of trigger, acknowledge, resolve")
     dedup = body.get("dedup_key")
     if dedup is not None and (not isinstance(dedup, str) or not dedup or len(dedup) > MAX_KEY):
@@ -214,7 +257,7 @@ def parse_pagerduty(data: Any) -> tuple[Incoming, bool]:
         raise BadPayload("Event object is invalid", errors)
     if dedup is None:
         dedup, generated = uuid.uuid4().hex, True
-    chosen: Action = action  # type: ignore[assignment]  # checked against PD_ACTIONS above
+    chosen: Action = action  # type: ignore[assignment]  # checked against ACTIONS above
     return Incoming(
         source="pagerduty",
         action=chosen,

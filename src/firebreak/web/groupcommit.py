@@ -4,7 +4,9 @@ Each request hands its items to :meth:`GroupCommitter.submit` and waits. One wri
 everything queued so far, commits it in a single unit of work on a worker thread, then wakes every
 waiting request. While a commit runs, new requests queue up for the next one, so batches grow with
 the load and a request never waits for more than about one commit. A request is answered only
-after its items are on disk, so a sender that got a 2xx can forget the alert.
+after its items are on disk, so a sender that got a 2xx can forget the alert. When a shared commit
+fails (and ``isolate`` says the error may be one request's fault), each request's items are
+committed alone, so one bad request never fails another's.
 """
 
 from __future__ import annotations
@@ -22,8 +24,14 @@ T = TypeVar("T")
 class GroupCommitter(Generic[T]):
     """Batches items from concurrent callers into single commits done by ``commit``."""
 
-    def __init__(self, commit: Callable[[Sequence[T]], None], max_batch: int = 2000) -> None:
+    def __init__(
+        self,
+        commit: Callable[[Sequence[T]], None],
+        max_batch: int = 2000,
+        isolate: Callable[[Exception], bool] = lambda exc: True,
+    ) -> None:
         self._commit = commit
+        self._isolate = isolate
         self._max_batch = max_batch
         self._queue: deque[tuple[Sequence[T], asyncio.Future[None]]] = deque()
         self._wake: asyncio.Event | None = None
@@ -77,13 +85,32 @@ class GroupCommitter(Generic[T]):
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(self._pool, self._commit, batch)
-        except Exception as exc:  # every waiting request learns the commit failed
-            for _, future in taken:
+        except Exception as exc:
+            if len(taken) > 1 and self._isolate(exc):
+                await self._one_by_one(taken)
+                return
+            for _, future in taken:  # every waiting request learns the commit failed
                 if not future.done():
                     future.set_exception(exc)
             return
         self.batches += 1
         self.items += len(batch)
         for _, future in taken:
+            if not future.done():
+                future.set_result(None)
+
+    async def _one_by_one(self, taken: list[tuple[Sequence[T], asyncio.Future[None]]]) -> None:
+        """A shared commit failed: commit each request's items alone, so one bad request fails
+        only itself and the others are committed."""
+        loop = asyncio.get_running_loop()
+        for items, future in taken:
+            try:
+                await loop.run_in_executor(self._pool, self._commit, items)
+            except Exception as exc:
+                if not future.done():
+                    future.set_exception(exc)
+                continue
+            self.batches += 1
+            self.items += len(items)
             if not future.done():
                 future.set_result(None)

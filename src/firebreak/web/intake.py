@@ -1,19 +1,28 @@
-"""Intake routes: validate, append to the inbox (group commit), answer. Nothing else.
+"""Intake: validate, append to the inbox (group commit), answer. Nothing else.
 
 Paths are fixed by DESIGN.md: ``/intake/alertmanager/{key}``, ``/v2/enqueue`` (PagerDuty Events
-API v2), ``/intake/generic/{key}``, ``/v1/traces`` and ``/v1/metrics`` (OTLP/HTTP JSON).
+API v2), ``/intake/generic/{key}``, ``/v1/traces`` and ``/v1/metrics`` (OTLP/HTTP, protobuf or JSON).
+
+Every intake kind answers through one path: :class:`Intake`, an ASGI handler the app calls before
+its middleware and routing (at load, their cost per request is most of an alert post's). It
+matches the request against ``ROUTES``, reads the body once, calls the route's handler and
+renders its answer or its error. The OpenAPI schema lists the same table (``openapi_paths``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
-
+from firebreak import limits
 from firebreak.errors import FirebreakError, InputError, Unauthorized
 from firebreak.incidents.model import AlertIn
+from firebreak.signals.otlp import events_from_otlp
 from firebreak.web.credentials import IntegrationInfo
 from firebreak.web.formats import (
     BadPayload,
@@ -26,13 +35,18 @@ from firebreak.web.formats import (
 )
 from firebreak.web.service import Service
 
-MAX_BODY = 5 * 1024 * 1024  # bytes; Alertmanager groups and OTLP batches stay far below this
-STATUS = {"trigger": "firing", "resolve": "resolved", "acknowledge": "acknowledge"}
+MAX_BODY = limits.BODY_INTAKE
 SEVERITY = {"critical": "sev1", "error": "sev2", "warning": "sev3", "info": "sev4"}
 OTLP_MAX_AGE_S = 3600  # older telemetry is history, for backtest, not for live detection
 OTLP_MAX_AHEAD_S = 300  # clocks disagree a little; telemetry from the future is refused
 
-router = APIRouter(tags=["intake"])
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Answer = tuple[int, Any]  # status, JSON body
+
+log = logging.getLogger("firebreak.web")
 
 
 class PayloadTooLarge(InputError):
@@ -40,19 +54,47 @@ class PayloadTooLarge(InputError):
     http_status = 413
 
 
-async def read_body(request: Request) -> bytes:
-    """The request body, refused with 413 past MAX_BODY."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise PayloadTooLarge(f"body is larger than {MAX_BODY} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise PayloadTooLarge(f"body is larger than {MAX_BODY} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+@dataclass(frozen=True)
+class Posted:
+    """One intake request: its path, the key the path carries (if any), headers, body."""
+
+    path: str
+    key: str
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+
+def error_body(exc: FirebreakError) -> dict[str, Any]:
+    """``{"error": code, "message": …}``, with ``errors`` when the error lists each problem."""
+    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
+    errors = getattr(exc, "errors", None)
+    if isinstance(errors, list):
+        body["errors"] = errors
+    return body
+
+
+def pagerduty_error_body(exc: FirebreakError) -> dict[str, Any]:
+    """PagerDuty's own error shape, so its clients read our refusals as they read PagerDuty's."""
+    errors = getattr(exc, "errors", None)
+    listed = errors if isinstance(errors, list) else [exc.message]
+    return {"status": "invalid event", "message": exc.message, "errors": listed}
+
+
+@dataclass(frozen=True)
+class IntakeRoute:
+    """One intake endpoint: where it is, whose key it takes, how it answers and how it fails."""
+
+    path: str  # ``{integration_key}`` marks the key's place
+    kind: str  # the integration kind whose key it takes
+    summary: str
+    description: str
+    status: int  # the success status
+    handle: Callable[[Service, Posted], Awaitable[Answer]]
+    errors: Callable[[FirebreakError], dict[str, Any]] = error_body
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile("^" + self.path.replace("{integration_key}", "([^/]+)") + "$")
 
 
 def scoped_key(integration_id: int, key: str) -> str:
@@ -75,7 +117,7 @@ def to_alert(item: Incoming, info: IntegrationInfo) -> AlertIn:
     return AlertIn(
         source=item.source,
         dedup_key=scoped_key(info.id, item.dedup_key),
-        status=STATUS[item.action],  # type: ignore[arg-type]
+        action=item.action,
         labels=item.labels,
         summary=item.summary,
         severity=SEVERITY.get(severity, severity) if severity else None,
@@ -86,70 +128,11 @@ def to_alert(item: Incoming, info: IntegrationInfo) -> AlertIn:
     )
 
 
-def _service(request: Request) -> Service:
-    service: Service = request.app.state.service
-    return service
-
-
 async def _accept(service: Service, source: str, alerts: list[AlertIn]) -> None:
     for alert in alerts:  # refuse a bad one here, so it never fails the shared commit
         alert.check()
     await service.writer.submit(alerts)
     service.stats.count_intake(source, "accepted", len(alerts))
-
-
-async def intake_alertmanager(service: Service, key: str, body: bytes) -> tuple[int, Any]:
-    """An Alertmanager webhook: each alert, firing or resolved, appended to the inbox."""
-    info = _checked(service, key, "alertmanager")
-    try:
-        items = parse_alertmanager(decode_json(body))
-    except BadPayload:
-        service.stats.count_intake("alertmanager", "invalid")
-        raise
-    await _accept(service, "alertmanager", [to_alert(i, info) for i in items])
-    return 200, {"status": "success", "alerts": len(items)}
-
-
-async def intake_generic(service: Service, key: str, body: bytes) -> tuple[int, Any]:
-    """A generic alert ``{"summary", "labels", "status", "dedup_key"}``."""
-    info = _checked(service, key, "generic")
-    try:
-        item = parse_generic(decode_json(body))
-    except BadPayload:
-        service.stats.count_intake("generic", "invalid")
-        raise
-    await _accept(service, "generic", [to_alert(item, info)])
-    return 202, {"status": "success", "dedup_key": item.dedup_key}
-
-
-def _pd_error(status: int, message: str, errors: list[str]) -> tuple[int, Any]:
-    return status, {"status": "invalid event", "message": message, "errors": errors}
-
-
-async def intake_pagerduty(service: Service, body: bytes) -> tuple[int, Any]:
-    """A PagerDuty Events API v2 event, answered in PagerDuty's shapes (202 or 4xx)."""
-    try:
-        data = decode_json(body)
-        key = pagerduty_routing_key(data)
-    except BadPayload as exc:
-        service.stats.count_intake("pagerduty", "invalid")
-        return _pd_error(400, exc.message, exc.errors)
-    try:
-        info = _checked(service, key, "pagerduty")
-    except FirebreakError as exc:
-        return _pd_error(exc.http_status, exc.message, [exc.message])
-    try:
-        item, _generated = parse_pagerduty(data)
-        alert = to_alert(item, info)
-        alert.check()
-    except BadPayload as exc:
-        service.stats.count_intake("pagerduty", "invalid")
-        return _pd_error(400, exc.message, exc.errors)
-    except InputError as exc:
-        service.stats.count_intake("pagerduty", "invalid")
-        return _pd_error(400, "Event object is invalid", [exc.message])
-    await _accept(service, "pagerduty", [alert])
-    return 202, {"status": "success", "message": "Event processed", "dedup_key": item.dedup_key}
 
 
 def _checked(service: Service, key: str, kind: str) -> IntegrationInfo:
@@ -160,60 +143,92 @@ def _checked(service: Service, key: str, kind: str) -> IntegrationInfo:
         raise
 
 
-# The routes below document intake in the OpenAPI schema and serve it when the fast path
-# (web.fastpath, which calls the same functions without the framework's routing) is not in front.
-
-
-@router.post("/intake/alertmanager/{integration_key}", summary="Alertmanager webhook (v4)")
-async def alertmanager(integration_key: str, request: Request) -> JSONResponse:
-    """Receive an Alertmanager webhook notification: each alert, firing or resolved."""
-    status, body = await intake_alertmanager(
-        _service(request), integration_key, await read_body(request)
-    )
-    return JSONResponse(body, status_code=status)
-
-
-@router.post("/intake/generic/{integration_key}", summary="Generic JSON alert", status_code=202)
-async def generic(integration_key: str, request: Request) -> JSONResponse:
-    """Receive ``{"summary", "labels", "status", "dedup_key"}``."""
-    status, body = await intake_generic(
-        _service(request), integration_key, await read_body(request)
-    )
-    return JSONResponse(body, status_code=status)
-
-
-@router.post("/v2/enqueue", summary="PagerDuty Events API v2", status_code=202)
-async def pagerduty(request: Request) -> JSONResponse:
-    """Receive a PagerDuty Events API v2 event; the routing_key is the integration key."""
-    service = _service(request)
+async def alertmanager(service: Service, posted: Posted) -> Answer:
+    """An Alertmanager webhook: each alert, firing or resolved, appended to the inbox."""
+    info = _checked(service, posted.key, "alertmanager")
     try:
-        raw = await read_body(request)
+        items = parse_alertmanager(decode_json(posted.body))
+    except BadPayload:
+        service.stats.count_intake("alertmanager", "invalid")
+        raise
+    await _accept(service, "alertmanager", [to_alert(i, info) for i in items])
+    return 200, {"status": "success", "alerts": len(items)}
+
+
+async def generic(service: Service, posted: Posted) -> Answer:
+    """A generic alert ``{"summary", "labels", "status", "dedup_key"}``."""
+    info = _checked(service, posted.key, "generic")
+    try:
+        item = parse_generic(decode_json(posted.body))
+    except BadPayload:
+        service.stats.count_intake("generic", "invalid")
+        raise
+    await _accept(service, "generic", [to_alert(item, info)])
+    return 202, {"status": "success", "dedup_key": item.dedup_key}
+
+
+async def pagerduty(service: Service, posted: Posted) -> Answer:
+    """A PagerDuty Events API v2 event, answered in PagerDuty's shapes (202 or 4xx)."""
+    try:
+        data = decode_json(posted.body)
+        key = pagerduty_routing_key(data)
+    except BadPayload:
+        service.stats.count_intake("pagerduty", "invalid")
+        raise
+    info = _checked(service, key, "pagerduty")
+    try:
+        item, _generated = parse_pagerduty(data)
+        alert = to_alert(item, info)
+        alert.check()
+    except BadPayload:
+        service.stats.count_intake("pagerduty", "invalid")
+        raise
     except InputError as exc:
-        status, body = _pd_error(exc.http_status, exc.message, [exc.message])
-    else:
-        status, body = await intake_pagerduty(service, raw)
-    return JSONResponse(body, status_code=status)
+        service.stats.count_intake("pagerduty", "invalid")
+        raise BadPayload("Event object is invalid", [exc.message]) from None
+    await _accept(service, "pagerduty", [alert])
+    return 202, {"status": "success", "message": "Event processed", "dedup_key": item.dedup_key}
 
 
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
+def _bearer(posted: Posted) -> str:
+    scheme, _, value = posted.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise Unauthorized("send the integration key as 'Authorization: Bearer <key>'")
     return value.strip()
 
 
-async def _otlp(request: Request, what: str) -> Response:
-    from firebreak.signals.otlp import events_from_otlp
+@dataclass(frozen=True)
+class Raw:
+    """An answer body sent as it is (an OTLP protobuf response), not as JSON."""
 
-    service = _service(request)
-    _checked(service, _bearer(request), "otlp")
-    if "json" not in request.headers.get("content-type", "application/json"):
-        raise UnsupportedMedia("only OTLP/HTTP JSON is accepted (Content-Type: application/json)")
-    data = decode_json(await read_body(request))
-    if not isinstance(data, dict) or what not in data:
-        raise BadPayload(f"expected an OTLP export with {what}", [f"{what} is missing"])
-    events = events_from_otlp(data, f"POST {request.url.path}")
+    data: bytes
+    content_type: str
+
+
+async def _otlp(service: Service, posted: Posted, what: str) -> Answer:
+    from firebreak.web import otlp_wire
+
+    _checked(service, _bearer(posted), "otlp")
+    data = otlp_wire.decode(posted.headers, posted.body, what, MAX_BODY)
+    rejected, message = accept_otlp(service, data, what, f"POST {posted.path}")
+    if otlp_wire.is_protobuf(posted.headers):
+        reply = otlp_wire.response(what, rejected, message)
+        return 200, Raw(reply.SerializeToString(), otlp_wire.PROTOBUF)
+    if not message:
+        return 200, {"partialSuccess": {}}
+    field = "rejectedSpans" if what == "resourceSpans" else "rejectedDataPoints"
+    return 200, {"partialSuccess": {field: rejected, "errorMessage": message}}
+
+
+def accept_otlp(service: Service, data: dict[str, Any], what: str, source: str) -> tuple[int, str]:
+    """Hand an export's recent calls to the detector; (rejected count, why) for the rest.
+
+    HTTP (JSON and protobuf) and gRPC intake share it, so they accept and refuse alike.
+    """
+    events = events_from_otlp(data, source, allow_empty=True)
+    if not len(events):
+        service.stats.count_intake("otlp", "not_gen_ai", 1)
+        return 0, "no gen_ai calls in this export (no gen_ai.provider.name or gen_ai.system)"
     now = service.clock.now().timestamp()
     fresh = (events.time >= now - OTLP_MAX_AGE_S) & (events.time <= now + OTLP_MAX_AHEAD_S)
     kept = events.take(fresh)
@@ -223,28 +238,187 @@ async def _otlp(request: Request, what: str) -> Response:
             service.otlp_events.append(kept)
     service.stats.count_intake("otlp", "accepted", len(kept))
     if not rejected:
-        return JSONResponse({"partialSuccess": {}})
+        return 0, ""
     service.stats.count_intake("otlp", "too_old_or_new", rejected)
-    field = "rejectedSpans" if what == "resourceSpans" else "rejectedDataPoints"
     message = (
         f"{rejected} call(s) ended more than {OTLP_MAX_AGE_S // 60} minutes ago or in the "
         "future; live detection takes recent telemetry (use firebreak backtest for history)"
     )
-    return JSONResponse({"partialSuccess": {field: rejected, "errorMessage": message}})
+    return rejected, message
 
 
-class UnsupportedMedia(InputError):
-    code = "unsupported_media_type"
-    http_status = 415
-
-
-@router.post("/v1/traces", summary="OTLP/HTTP JSON traces")
-async def traces(request: Request) -> Response:
+async def traces(service: Service, posted: Posted) -> Answer:
     """Spans with ``gen_ai.*`` attributes, turned into request events for the detectors."""
-    return await _otlp(request, "resourceSpans")
+    return await _otlp(service, posted, "resourceSpans")
 
 
-@router.post("/v1/metrics", summary="OTLP/HTTP JSON metrics")
-async def metrics(request: Request) -> Response:
+async def metrics(service: Service, posted: Posted) -> Answer:
     """``gen_ai.client.*`` metrics, turned into request events for the detectors."""
-    return await _otlp(request, "resourceMetrics")
+    return await _otlp(service, posted, "resourceMetrics")
+
+
+ROUTES: tuple[IntakeRoute, ...] = (
+    IntakeRoute(
+        "/intake/alertmanager/{integration_key}",
+        "alertmanager",
+        "Alertmanager webhook (v4)",
+        "Receive an Alertmanager webhook notification: each alert, firing or resolved.",
+        200,
+        alertmanager,
+    ),
+    IntakeRoute(
+        "/v2/enqueue",
+        "pagerduty",
+        "PagerDuty Events API v2",
+        "Receive a PagerDuty Events API v2 event; the routing_key is the integration key.",
+        202,
+        pagerduty,
+        pagerduty_error_body,
+    ),
+    IntakeRoute(
+        "/intake/generic/{integration_key}",
+        "generic",
+        "Generic JSON alert",
+        'Receive ``{"summary", "labels", "status", "dedup_key"}``.',
+        202,
+        generic,
+    ),
+    IntakeRoute(
+        "/v1/traces",
+        "otlp",
+        "OTLP/HTTP traces (protobuf or JSON, gzip or not)",
+        "Spans with ``gen_ai.*`` attributes, turned into request events for the detectors "
+        "(``Authorization: Bearer <integration key>``).",
+        200,
+        traces,
+    ),
+    IntakeRoute(
+        "/v1/metrics",
+        "otlp",
+        "OTLP/HTTP metrics (protobuf or JSON, gzip or not)",
+        "``gen_ai.client.*`` metrics, turned into request events for the detectors "
+        "(``Authorization: Bearer <integration key>``).",
+        200,
+        metrics,
+    ),
+)
+_MATCHERS = [(route.pattern, route) for route in ROUTES]
+
+
+def match(path: str) -> tuple[IntakeRoute, str] | None:
+    """The intake route for ``path`` and the key the path carries ("" when none)."""
+    for pattern, route in _MATCHERS:
+        found = pattern.match(path)
+        if found is not None:
+            return route, found.group(1) if found.groups() else ""
+    return None
+
+
+class Intake:
+    """Answers every intake request before the app's middleware and routing."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer the request if its path is an intake route; False to let the app have it."""
+        if scope["type"] != "http":
+            return False
+        found = match(scope["path"])
+        if found is None:
+            return False
+        route, key = found
+        if scope["method"] != "POST":
+            body = {"error": "method_not_allowed", "message": "Method Not Allowed"}
+            await _answer(send, 405, body, [(b"allow", b"POST")])
+            return True
+        status, answer = await self._handle(route, key, scope, receive)
+        await _answer(send, status, answer)
+        return True
+
+    async def _handle(self, route: IntakeRoute, key: str, scope: Scope, receive: Receive) -> Answer:
+        try:
+            headers = {
+                n.decode("latin-1").lower(): v.decode("latin-1") for n, v in scope["headers"]
+            }
+            body = await _read(headers, receive)
+            return await route.handle(self.service, Posted(scope["path"], key, headers, body))
+        except FirebreakError as exc:
+            return exc.http_status, route.errors(exc)
+        except Exception as exc:  # never a traceback to the sender; the log names the type
+            log.error("intake failed: %s", type(exc).__name__)
+            return 500, {"error": "internal", "message": "internal error; see the server log"}
+
+
+async def _read(headers: dict[str, str], receive: Receive) -> bytes:
+    """The request body, refused with 413 past MAX_BODY (declared or sent)."""
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise PayloadTooLarge(f"body is larger than {MAX_BODY} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise PayloadTooLarge(f"body is larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _answer(
+    send: Send, status: int, body: Any, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    if isinstance(body, Raw):
+        data, kind = body.data, body.content_type.encode()
+    else:
+        data, kind = json.dumps(body, separators=(",", ":")).encode(), b"application/json"
+    headers = [(b"content-type", kind), (b"content-length", str(len(data)).encode())]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    await send(
+        {"type": "http.response.start", "status": status, "headers": headers + (extra or [])}
+    )
+    await send({"type": "http.response.body", "body": data})
+
+
+def openapi_paths() -> dict[str, Any]:
+    """The intake routes as OpenAPI path items, for the app's schema."""
+    paths: dict[str, Any] = {}
+    for route in ROUTES:
+        parameters = []
+        if "{integration_key}" in route.path:
+            parameters.append(
+                {
+                    "name": "integration_key",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "title": "Integration Key"},
+                }
+            )
+        paths[route.path] = {
+            "post": {
+                "tags": ["intake"],
+                "summary": route.summary,
+                "description": route.description,
+                "operationId": f"intake_{route.handle.__name__}",
+                "parameters": parameters,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "responses": {
+                    str(route.status): {
+                        "description": "Accepted",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "4XX": {"description": "Refused, with a message saying why"},
+                },
+            }
+        }
+    return paths

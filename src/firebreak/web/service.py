@@ -13,10 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy.exc import StatementError
+
 from firebreak.clock import Clock
-from firebreak.errors import Forbidden, Unauthorized
+from firebreak.detect.promql import SourceHealth
+from firebreak.errors import Forbidden, InputError, StoreError, Unauthorized
 from firebreak.incidents.intake import record_alerts
 from firebreak.incidents.model import AlertIn
+from firebreak.running import RunningWorkspace
+from firebreak.signals.schema import Events
 from firebreak.store.db import Store
 from firebreak.web.credentials import IntegrationInfo, find_integration
 from firebreak.web.groupcommit import GroupCommitter
@@ -36,9 +41,10 @@ class Service:
     clock: Clock
     session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     stats: Stats = field(default_factory=Stats)
+    sources: SourceHealth = field(default_factory=SourceHealth)  # promql queries, for /metrics
     channels: Any = None
-    detector: Any = None  # the streaming detector fed by OTLP intake, when available
-    otlp_events: list[Any] = field(default_factory=list)
+    running: RunningWorkspace | None = None  # revision, reloads, snapshots
+    otlp_events: list[Events] = field(default_factory=list)
     otlp_lock: threading.Lock = field(default_factory=threading.Lock)
     # Held around every write transaction of this process: with SQLite's single writer, waiting
     # here is fairer and quicker than SQLite's sleeping busy handler.
@@ -48,11 +54,26 @@ class Service:
     writer: GroupCommitter[AlertIn] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.writer = GroupCommitter(self._commit)
+        self.writer = GroupCommitter(
+            self._commit, isolate=lambda exc: not isinstance(exc, StoreError)
+        )
 
     def _commit(self, batch: Sequence[AlertIn]) -> None:
-        with self.write_lock, self.store.unit_of_work() as uow:
-            record_alerts(uow, batch, self.clock.now())
+        """Append ``batch`` in one transaction. A value the store refuses (intake's checks
+        should have caught it) is the sender's error: InputError, 400, never a 500."""
+        try:
+            with self.write_lock, self.store.unit_of_work() as uow:
+                record_alerts(uow, batch, self.clock.now())
+        except (StatementError, ValueError) as exc:
+            orig = getattr(exc, "orig", None) or exc
+            first = (str(orig).splitlines() or [""])[0][:200]
+            raise InputError(f"the store cannot hold a value of this alert: {first}") from None
+
+    def take_telemetry(self) -> list[Events]:
+        """The OTLP events intake buffered since the last call (the loop's detector reads them)."""
+        with self.otlp_lock:
+            taken, self.otlp_events[:] = list(self.otlp_events), []
+        return taken
 
     def integration(self, key: str, kind: str) -> IntegrationInfo:
         """The live integration whose key this is, of ``kind``; 401 or 403 otherwise."""
@@ -72,6 +93,10 @@ class Service:
         if info.kind != kind:
             raise Forbidden(f"this key belongs to a {info.kind} integration, not {kind}")
         return info
+
+    def forget_lint(self) -> None:
+        """Drop the cached lint findings (the workspace was reloaded)."""
+        self._lint = None
 
     def lint_findings(self) -> list[Any]:
         """Lint findings for the workspace, recomputed at most once a minute."""

@@ -43,8 +43,9 @@ class Stats:
             if failed:
                 self.tick_errors[stage] += 1
 
-    def render(self, open_by_status: dict[str, int]) -> str:
-        """The exposition text, with the open-incident gauge read from the store by the caller."""
+    def render(self, open_by_status: dict[str, int], rejected: int = 0) -> str:
+        """The exposition text, with the open-incident gauge and the count of alerts the pipeline
+        set aside read from the store by the caller."""
         out: list[str] = []
         with self._lock:
             out += [
@@ -83,4 +84,10 @@ class Stats:
         for status in ("triggered", "acknowledged", "mitigated"):
             n = open_by_status.get(status, 0)
             out.append(f"firebreak_incidents_open{_labels([('status', status)])} {n}")
+        out += [
+            "# HELP firebreak_alerts_rejected_total Alerts the pipeline set aside because it "
+            "could not process them (see the UI's health page for the reasons).",
+            "# TYPE firebreak_alerts_rejected_total counter",
+            f"firebreak_alerts_rejected_total {rejected}",
+        ]
         return "\n".join(out) + "\n"

@@ -139,17 +139,37 @@ def incident_detail(
         ],
         steps=[_step(s, marks.get(str(s.get("key")))) for s in snapshot.get("steps", [])],
         timeline=[
-            {
-                "at": iso(e.at),
-                "at_short": e.at.strftime("%H:%M:%S"),
-                "actor": e.actor,
-                "kind": e.kind,
-                "text": e.text,
-            }
+            {"at": iso(e.at), "actor": e.actor, "kind": e.kind, "text": e.text}
             for e in uow.incidents.timeline(row.id)
         ],
     )
+    _add_page_details(uow, workspace, row, now, out)
     return out
+
+
+def _add_page_details(
+    uow: UnitOfWork, workspace: Workspace, row: Incident, now: datetime, out: dict[str, Any]
+) -> None:
+    """The alerts' details, the escalation's state, the runbook's Meaning and Impact."""
+    from firebreak.web import detail
+
+    links = detail.step_links(workspace, row)
+    for step in out["steps"]:
+        step["links"] = links.get(str(step["key"]), [])
+    out["current_step"] = next((s["key"] for s in out["steps"] if not s["status"]), None)
+    out["alert_details"] = detail.alert_details(uow, row.id)
+    out["escalation"] = detail.escalation_status(uow, workspace, row, now)
+    out["runbook_sections"] = detail.runbook_sections(workspace, row)
+    added = [e["data"]["person"] for e in _entries(uow, row.id, "responder_added")]
+    out["responders"] = [person_name(workspace, p) for p in dict.fromkeys(added)]
+
+
+def _entries(uow: UnitOfWork, incident_id: int, kind: str) -> list[dict[str, Any]]:
+    return [
+        {"at": e.at, "data": dict(e.data or {})}
+        for e in uow.incidents.timeline(incident_id)
+        if e.kind == kind
+    ]
 
 
 def _alert(a: IncidentAlert) -> dict[str, Any]:
