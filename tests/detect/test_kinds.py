@@ -69,7 +69,8 @@ def test_default_burn_pairs_page_on_a_fast_burn() -> None:
         "burn_rate": {"objective": 99.5},
     }
     bad = {k: 5 for k in range(60, 120)}  # 50% errors: 100x burn
-    (out,) = run_batch([make_runbook(trig)], steady(60, 10, bad))
+    out, _ticket = run_batch([make_runbook(trig)], steady(60, 10, bad))
+    assert out.plan.tier == "page"
     assert out.firings and out.firings[0].start <= at(30 * 70)
 
 

@@ -71,7 +71,9 @@ def at(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def firing_set(plans_alerts: dict[tuple[str, int], list[Any]], plans: dict[Any, Any]) -> set[Any]:
+def firing_set(
+    plans_alerts: dict[tuple[str, int, str], list[Any]], plans: dict[Any, Any]
+) -> set[Any]:
     out = set()
     for key, alerts in plans_alerts.items():
         for f in intervals(plans[key], alerts):
@@ -95,12 +97,12 @@ def test_stream_equals_batch(
     )
     end = T0 + SPAN + 120
     batch = {
-        (o.plan.runbook_id, o.plan.index): o.alerts
+        (o.plan.runbook_id, o.plan.index, o.plan.tier): o.alerts
         for o in run_batch([runbook], telemetry, end=end)
     }
 
     detector = StreamingDetector([runbook], step=timedelta(seconds=30))
-    streamed: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    streamed: dict[tuple[str, int, str], list[Any]] = defaultdict(list)
     ticks = sorted({T0 + c for c in cuts} | {end})
     sent = 0.0
     ordered = sorted(rows, key=lambda r: r["time"])
@@ -117,7 +119,7 @@ def test_stream_equals_batch(
                 )
             )
         for alert in detector.tick(at(tick)):
-            streamed[(alert.runbook_id, alert.trigger_index)].append(alert)
-    plans = {(p.runbook_id, p.index): p for p in detector.plans}
+            streamed[(alert.runbook_id, alert.trigger_index, alert.tier)].append(alert)
+    plans = {(p.runbook_id, p.index, p.tier): p for p in detector.plans}
     assert detector.late == 0
     assert firing_set(streamed, plans) == firing_set(batch, plans)

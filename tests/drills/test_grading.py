@@ -78,6 +78,7 @@ def test_a_clean_run_passes_every_objective_with_reasons() -> None:
         "roles_filled",
         "ack_within",
         "resolved_within",
+        "noise",
     ]
     assert (
         result["detect_within"][1]

@@ -111,7 +111,8 @@ def test_live_drill_posts_a_drill_marked_alert_and_grades_the_incident(
     assert body["labels"]["runbook"] == "chat-api-inference-outage"
     assert body["summary"].startswith("DRILL chat-api-total-outage")
     names = [o["name"] for o in json.loads(out)["drills"][0]["objectives"]]
-    assert names == ["delivered", "opened", "runbook", "ack_within", "resolved_within"]
+    assert names == ["delivered", "opened", "runbook", "ack_within", "resolved_within", "verified"]
+    assert json.loads(out)["drills"][0]["verdict"] == "passed"
     assert KEY not in out + err
 
 
@@ -176,5 +177,8 @@ def test_a_live_result_is_recorded_as_live(
     store = open_store(f"sqlite:///{example_workspace / 'firebreak.db'}")
     with store.unit_of_work(readonly=True) as uow:
         rows = uow.session.scalars(select(DrillRun)).all()
-        assert [(r.name, r.live, r.passed) for r in rows] == [("provider-timeouts", True, True)]
+        # no --token: the server accepted the alert, nobody followed it: unverified, not passed
+        assert [(r.name, r.live, r.passed) for r in rows] == [("provider-timeouts", True, False)]
+        assert rows[0].objectives[-1]["name"] == "verified"
+        assert rows[0].objectives[-1]["reason"].startswith("unverified")
     store.dispose()

@@ -69,10 +69,16 @@ def test_every_builtin_drill_passes_on_the_example_workspace(example_workspace: 
     assert failed == {}, failed
     assert proc.returncode == 0
     assert report["pass_rate"] == 1.0
-    assert len(report["drills"]) == 8
+    assert len(report["drills"]) == 9
     first = report["drills"][0]
-    assert set(first) == {"name", "scenario", "passed", "objectives"}
+    assert set(first) == {"name", "scenario", "passed", "verdict", "objectives", "incidents"}
     assert set(first["objectives"][0]) == {"name", "passed", "reason"}
+    for one in report["drills"]:  # one fault, one incident, one page
+        noise = next(o for o in one["objectives"] if o["name"] == "noise")
+        assert noise["passed"], (one["name"], noise["reason"])
+        assert len(one["incidents"]) == 1, (one["name"], one["incidents"])
+    merged = {d["name"]: d["incidents"][0]["merged"] for d in report["drills"]}
+    assert merged["provider-429-storm"], "the outage incident opened first was merged"
     store = open_store(f"sqlite:///{db}")
     with store.unit_of_work(readonly=True) as uow:
         rows = uow.session.scalars(select(DrillRun)).all()

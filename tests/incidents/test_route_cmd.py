@@ -95,3 +95,55 @@ def test_bad_routing_input_is_a_finding_with_file_and_line(
     refused = run("route", "test", "--workspace", str(example_workspace), "--labels", "a=b")
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert f"firebreak.toml:{found[0]['line']}" in refused.stderr
+
+
+def test_an_inhibit_rule_in_a_foreign_label_form_is_a_finding_with_file_and_line(
+    example_workspace: Path,
+) -> None:
+    toml = example_workspace / "firebreak.toml"
+    text = toml.read_text()
+    old = 'source = {scenario = "third_party_failure"}'
+    assert old in text
+    toml.write_text(text.replace(old, 'source = {scenario = "=~third.*"}'))
+    wanted = next(i for i, line in enumerate(toml.read_text().splitlines(), 1) if "=~third" in line)
+    done = run("lint", str(example_workspace), "--format", "json")
+    assert "Traceback" not in done.stderr
+    found = [f for f in json.loads(done.stdout) if f["code"] == "FB609"]
+    assert found and found[0]["path"].endswith("firebreak.toml")
+    assert wanted - 1 <= found[0]["line"] <= wanted  # the rule or its `source` line
+    routed = run("route", "test", "--workspace", str(example_workspace), "--labels", "a=b")
+    assert routed.returncode == 0 and "Traceback" not in routed.stderr
+
+
+def test_route_test_names_the_open_incident_that_inhibits_the_alert(
+    example_workspace: Path,
+) -> None:
+    from datetime import UTC, datetime
+
+    from firebreak.incidents.intake import record_alert
+    from firebreak.incidents.model import AlertIn
+    from firebreak.incidents.pipeline import process_pending
+    from firebreak.store.db import open_store
+    from firebreak.workspace import require
+
+    ws = require(example_workspace)
+    store = open_store(ws.db_url)
+    store.upgrade()
+    now = datetime.now(UTC)
+    cause = AlertIn(
+        source="generic",
+        dedup_key="openai-down",
+        labels={"scenario": "third_party_failure", "provider": "openai", "service": "chat-api"},
+        summary="OpenAI API failing",
+    )
+    with store.unit_of_work() as uow:
+        record_alert(uow, cause, now)
+    with store.unit_of_work() as uow:
+        opened = process_pending(uow, ws, now).opened
+    store.dispose()
+    labels = "alertname=ChatAPIHighErrorRate,severity=critical"
+    args = ["route", "test", "--workspace", str(example_workspace), "--format", "json"]
+    held = json.loads(run(*args, "--labels", f"{labels},provider=openai").stdout)
+    assert held["inhibited_by"]["incident"] == opened[0] and held["inhibited_by"]["rule"] == 1
+    free = json.loads(run(*args, "--labels", f"{labels},provider=anthropic").stdout)
+    assert free["inhibited_by"] is None and free["escalation"] == "ml-platform-page"

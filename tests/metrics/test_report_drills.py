@@ -29,7 +29,7 @@ def test_drill_results_feed_the_drill_pass_rate(example_workspace: Path, tmp_pat
     got = json.loads(
         firebreak(tmp_path, "report", "--workspace", ws, "--since", "1d", "--format", "json")
     )
-    assert got["drills"] == {"passed": int(passed), "run": 1}
+    assert {k: got["drills"][k] for k in ("passed", "run")} == {"passed": int(passed), "run": 1}
     assert got["drill_pass_rate"] == (1.0 if passed else 0.0)
     assert list(got["drill_pass_rate_per_scenario"]) == [drill["drills"][0]["scenario"]]
     # production figures stay empty: a drill is not an incident of the team's record

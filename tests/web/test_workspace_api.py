@@ -98,3 +98,25 @@ def test_several_processes_on_one_store_each_report_their_revision(
         assert seen["process"] == "serve:a" and revisions["serve:a"] == seen["revision"]
         assert revisions["serve:b"] == revision_b != seen["revision"]
         assert all(p["live"] for p in seen["processes"])
+
+
+def test_an_integration_bound_over_http_routes_its_alerts(
+    example_workspace: Path, db_url: str
+) -> None:
+    with serve(example_workspace, db_url) as server, server.client("admin") as admin:
+        bad = admin.post("/api/integrations", json={"kind": "generic", "service": "nope"})
+        assert bad.status_code == 400 and "nope" in bad.json()["message"]
+        made = admin.post("/api/integrations", json={"kind": "generic", "service": "agent-runner"})
+        assert made.status_code == 201
+        body = {"summary": "agents loop", "labels": {"alertname": "Loop"}, "dedup_key": "b1"}
+        posted = httpx.post(f"{server.url}/intake/generic/{made.json()['key']}", json=body)
+        assert posted.status_code == 202
+
+        def opened() -> list[dict[str, object]]:
+            found: list[dict[str, object]] = admin.get("/api/incidents").json()["incidents"]
+            return found
+
+        found = server.wait_for(opened, timeout=30)
+        assert found and found[0]["service"] == "agent-runner"
+        listed = admin.get("/api/integrations").json()["integrations"]
+        assert any(i["service"] == "agent-runner" for i in listed)

@@ -34,9 +34,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "firebreak.cli.report_cmd:report",
         "MTTA, MTTR, MTTD, false alarm and drill pass rates.",
     ),
+    "handoff": (
+        "firebreak.cli.review_cmd:handoff",
+        "The shift handoff: incidents, follow-ups, on call next.",
+    ),
+    "review": (
+        "firebreak.cli.review_cmd:review",
+        "The weekly review against the baseline, with decay alarms.",
+    ),
+    "baseline": (
+        "firebreak.cli.review_cmd:baseline",
+        "Capture a two-week baseline before changing anything.",
+    ),
     "db": ("firebreak.cli.db_cmd:db", "Manage the store (db upgrade)."),
     "token": ("firebreak.cli.auth_cmd:token", "Create API tokens."),
     "integration": ("firebreak.cli.auth_cmd:integration", "Create intake integration keys."),
+    "incident": ("firebreak.cli.incident_cmd:incident", "Change an incident (fault start)."),
     "route": ("firebreak.cli.route_cmd:route", "Test where an alert would go (route test)."),
     "import": (
         "firebreak.cli.import_cmd:import_",

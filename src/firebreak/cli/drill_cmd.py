@@ -79,7 +79,8 @@ def drill(
     the runbooks' triggers, the incident pipeline, escalation and a recording channel, and
     simulated responders acknowledge and work the runbook. The drill's incidents live in a
     throwaway in-memory store; only the verdict is recorded in the workspace's store (drill_runs).
-    Exit status: 0 every drill passed, 1 one failed, 2 bad input.
+    Exit status: 0 no drill failed (an unverified live drill is not a failure, nor a pass),
+    1 one failed, 2 bad input.
 
     \b
     Examples:
@@ -115,7 +116,7 @@ def drill(
         if store is not None:
             store.dispose()
     _print(results, fmt)
-    raise click.exceptions.Exit(0 if all(r.passed for r in results) else 1)
+    raise click.exceptions.Exit(1 if any(r.verdict == "failed" for r in results) else 0)
 
 
 def _run(
@@ -213,9 +214,11 @@ def _live(
         click.echo(
             f"drill alert sent to {url.rstrip('/')}; real people are being paged (DRILL)", err=True
         )
+        incident = None
         if token:
             incident = live.follow(client, target, entry.scenario, started, clock, patience)
             objectives += live.grade_live(entry.scenario, incident)
+        objectives.append(live.verified(token is not None, incident, wait))
     return DrillResult(
         name=entry.name,
         scenario=entry.scenario.scenario,
@@ -270,12 +273,15 @@ def _print(results: Sequence[DrillResult], fmt: str) -> None:
         click.echo(json.dumps(report_json(results), indent=2))
         return
     for result in results:
-        mark = "PASS" if result.passed else "FAIL"
+        mark = {"passed": "PASS", "failed": "FAIL", "unverified": "UNVERIFIED"}[result.verdict]
         click.echo(f"{mark}  {result.name}  ({result.scenario}, {result.mode})")
         width = max((len(o.name) for o in result.objectives), default=0)
         for o in result.objectives:
             click.echo(f"  {'ok  ' if o.passed else 'FAIL'}  {o.name:<{width}}  {o.reason}")
     rate = pass_rate(results)
     passed = sum(r.passed for r in results)
+    counted = [r for r in results if r.verdict != "unverified"]
     shown = f"{rate:.0%}" if rate is not None else "n/a"
-    click.echo(f"\ndrill pass rate: {passed}/{len(results)} ({shown})")
+    unverified = len(results) - len(counted)
+    note = f"; {unverified} unverified, not counted" if unverified else ""
+    click.echo(f"\ndrill pass rate: {passed}/{len(counted)} ({shown}{note})")

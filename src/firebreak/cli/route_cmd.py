@@ -51,9 +51,37 @@ def _binding(workspace: str | None, db_url: str | None, name: str) -> Any:
     return found
 
 
-def _inhibited_by(decision: Any, workspace: Any) -> Any:
-    """The open incident whose ``[[inhibit]]`` rule would hold this alert (not built yet)."""
-    return None
+def _inhibited_by(decision: Any, ws: Any, workspace: str | None, db_url: str | None) -> Any:
+    """The open incident (in the store) whose ``[[inhibit]]`` rule would hold this alert, as
+    ``{"incident", "rule", "text"}``; None without rules or when no open incident applies."""
+    from sqlalchemy import select
+
+    from firebreak.incidents import inhibit
+    from firebreak.store.db import open_store
+    from firebreak.store.tables import Incident
+
+    rules = list(ws.settings.inhibit)
+    if not rules:
+        return None
+    store = open_store(store_url(workspace, db_url))
+    try:
+        store.upgrade()
+        with store.unit_of_work(readonly=True) as uow:
+            rows = uow.session.scalars(
+                select(Incident).where(Incident.status != "resolved", Incident.drill.is_(False))
+            ).all()
+            open_now = [inhibit.OpenIncident(r.id, r.labels or {}) for r in rows]
+    finally:
+        store.dispose()
+    providers = {s.id: tuple(s.providers) for s in ws.org.services.values()}
+    found = inhibit.inhibited_by(decision.labels, open_now, rules, providers)
+    return found.as_json() if found is not None else None
+
+
+def _shown(inhibition: dict[str, Any] | None) -> str:
+    if inhibition is None:
+        return "-"
+    return f"incident #{inhibition['incident']} by [[inhibit]] #{inhibition['rule']}: {inhibition['text']}"
 
 
 @click.group()
@@ -96,7 +124,7 @@ def route_test(
     ws = require(resolve_root(workspace))
     binding = _binding(workspace, db_url, integration) if integration else None
     decision = route_alert(wanted, ws, binding, severity)
-    result = decision.as_json(_inhibited_by(decision, ws))
+    result = decision.as_json(_inhibited_by(decision, ws, workspace, db_url))
     if fmt == "json":
         click.echo(json.dumps(result, indent=2))
         return
@@ -114,7 +142,7 @@ def route_test(
         ("runbook", decision.runbook or "-"),
         ("escalation", (decision.escalation or "NONE: nobody is paged") + via),
         ("route", matched),
-        ("inhibited_by", result["inhibited_by"] or "-"),
+        ("inhibited_by", _shown(result["inhibited_by"])),
     ]
     for name, value in rows:
         click.echo(f"{name:<13}{value}")

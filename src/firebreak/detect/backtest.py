@@ -1,10 +1,9 @@
 """Backtest: replay history through the triggers, score them against labelled incidents, and
-suggest thresholds that keep false alarms under a weekly budget."""
+suggest thresholds that keep false alarms under a weekly budget without silencing past firings."""
 
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,16 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from firebreak.detect.batch import Outcome, bucket_span
-from firebreak.detect.engine import TriggerRun
+from firebreak.detect.batch import Outcome
 from firebreak.detect.events import Firing
-from firebreak.detect.kinds import Threshold
-from firebreak.detect.plan import Plan
-from firebreak.detect.state import Runs
+from firebreak.detect.suggest import suggest
 from firebreak.detect.transitions import at_time
 from firebreak.errors import InputError, Location
 from firebreak.signals.columns import parse_time
-from firebreak.signals.schema import F64, Telemetry
+from firebreak.signals.schema import Telemetry
 
 WEEK_S = 7 * 86400.0
 
@@ -97,54 +93,6 @@ def score(
     }
 
 
-def suggest_threshold(
-    plan: Plan,
-    telemetry: Telemetry,
-    labels: list[Incident] | None,
-    max_per_week: float,
-) -> float | None:
-    """The most sensitive value whose firings outside labelled incidents stay within
-    ``max_per_week`` (all firings count as false without labels)."""
-    trig = plan.trigger
-    b0, n = bucket_span(telemetry, plan.step_s)
-    run = TriggerRun(plan)
-    if not isinstance(run.evaluator, Threshold):
-        return None
-    values = run.advance(telemetry.events, telemetry.status, b0, n).value
-    finite = values[~np.isnan(values)]
-    if finite.size == 0:
-        return None
-    times = (b0 + 1 + np.arange(n)) * plan.step_s
-    covered = np.zeros(n, dtype=bool)
-    for inc in labels or []:
-        if inc.service == plan.service and inc.scenario == plan.scenario:
-            covered |= (times >= inc.start) & (times <= inc.end + 15 * 60)
-    allowed = max_per_week * max(n * plan.step_s / WEEK_S, 1e-9)
-    above = trig.above is not None
-    candidates = np.unique(np.quantile(finite, np.linspace(0, 1, 201)))
-    ordered = candidates if above else candidates[::-1]
-    for value in ordered.tolist():
-        if _false_firings(values, value, above, plan.for_steps(), covered) <= allowed:
-            return _round(value, above)
-    return None
-
-
-def _false_firings(values: F64, value: float, above: bool, need: int, covered: Any) -> int:
-    cond = values > value if above else values < value
-    firing = Runs().extend(cond) >= need
-    starts = firing & ~np.concatenate([np.zeros((firing.shape[0], 1), bool), firing[:, :-1]], 1)
-    return int((starts & ~covered[None, :]).sum())
-
-
-def _round(value: float, above: bool) -> float:
-    """A value a person would write: two significant figures, on the safe side."""
-    if value == 0:
-        return 0.0
-    scale = 10.0 ** (math.floor(math.log10(abs(value))) - 1)
-    steps = math.ceil(value / scale) if above else math.floor(value / scale)
-    return float(round(steps * scale, 12))
-
-
 def report(
     outcomes: list[Outcome],
     telemetry: Telemetry,
@@ -152,7 +100,8 @@ def report(
     max_per_week: float,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """The backtest JSON of DESIGN.md, plus ``suggested_threshold`` for threshold triggers."""
+    """The backtest JSON of DESIGN.md, plus ``suggested_threshold`` and ``suggestion`` (its false
+    alarms per week and the past firings it would miss; ``detect.suggest``) for thresholds."""
     span = telemetry.span() or (0.0, 0.0)
     span_s, last = max(span[1] - span[0], 1.0), span[1]
     triggers = []
@@ -174,7 +123,9 @@ def report(
         }
         entry.update(score(outcome, labels, span_s, last))
         if plan.kind == "threshold":
-            entry["suggested_threshold"] = suggest_threshold(plan, telemetry, labels, max_per_week)
+            suggestion = suggest(plan, telemetry, labels, max_per_week)
+            entry["suggested_threshold"] = suggestion["threshold"] if suggestion else None
+            entry["suggestion"] = suggestion
         triggers.append(entry)
         if progress is not None:
             progress(1)

@@ -28,11 +28,15 @@ class DetectorAlert:
     value: float | None
     summary: str
     group_labels: tuple[str, ...] = ()
+    tier: str = ""  # burn_rate: "page" or "ticket"
 
     @property
     def fingerprint(self) -> str:
-        """Stable id of the series: runbook, trigger index and the sorted group labels."""
+        """Stable id of the series: runbook, trigger index (and ``ticket`` for a burn-rate
+        trigger's ticket pairs) and the sorted group labels."""
         parts = [self.runbook_id, str(self.trigger_index)]
+        if self.tier == "ticket":
+            parts.append("ticket")
         parts += [f"{k}={self.labels.get(k, '')}" for k in sorted(self.group_labels)]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 

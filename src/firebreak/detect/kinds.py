@@ -10,7 +10,7 @@ import numpy as np
 from firebreak.detect.anomaly import AnomalyCore
 from firebreak.detect.cores import BudgetCore, ChangeCore
 from firebreak.detect.engine import Chunk, Evaluator, Result
-from firebreak.detect.plan import Plan
+from firebreak.detect.plan import DEFAULT_PAIRS, Plan
 from firebreak.detect.state import History, Rolling, Runs, grow
 from firebreak.durations import format_duration
 from firebreak.signals.schema import F64, I64, B
@@ -26,11 +26,7 @@ from firebreak.signals.windows import (
 
 KEEP_FIRING = timedelta(minutes=10)  # anomaly, change, budget: quiet time before resolving
 ANOMALY_WARMUP = timedelta(hours=1)  # anomaly: data seen before a series may alarm
-DEFAULT_PAIRS: tuple[tuple[timedelta, timedelta, float, str], ...] = (
-    (timedelta(hours=1), timedelta(minutes=5), 14.4, "page"),
-    (timedelta(hours=6), timedelta(minutes=30), 6.0, "page"),
-    (timedelta(days=3), timedelta(hours=6), 1.0, "ticket"),
-)
+__all__ = ["DEFAULT_PAIRS"]
 BAD_STAT = {"error_ratio": "err", "timeout_ratio": "timeout", "throttle_ratio": "throttle"}
 
 
@@ -111,18 +107,22 @@ class Age:
 
 class BurnRate:
     """Multi-window multi-burn-rate: a pair fires when both its windows burn faster than its
-    factor; the trigger fires while any pair fires."""
+    factor; the trigger fires while any pair of its tier (page or ticket) fires.
+
+    A ticket pair (3d/6h at 1x by default) would keep firing for hours after the burn stopped,
+    while the errors are still inside its 6h window, so it also needs the burn to go on now:
+    its short window's last twelfth (30m for 6h) must burn over the factor too.
+    """
+
+    RECENT = 12  # a ticket pair's recent window: its short window / RECENT
 
     def __init__(self, plan: Plan) -> None:
         spec = plan.trigger.burn_rate
         assert spec is not None
         self.plan, self.budget = plan, 1 - spec.objective / 100
-        raw = spec.pairs or []
-        pairs: list[tuple[timedelta, timedelta, float, str]] = [
-            (p.long, p.short, p.factor, p.action) for p in raw
-        ]
-        self.pairs = pairs or list(DEFAULT_PAIRS)
+        self.pairs = plan.burn_pairs()
         widths = {plan.steps(d.total_seconds()) for p in self.pairs for d in p[:2]}
+        widths |= {self._recent(p) for p in self.pairs if p[3] == "ticket"}
         self.rolls = {w: (Rolling(w), Rolling(w)) for w in sorted(widths)}
         self.bad = BAD_STAT[plan.signal]
         self.runs, self.need = Runs(), plan.for_steps()
@@ -144,6 +144,8 @@ class BurnRate:
             # a pair speaks once the series has been seen for its short window: on a young
             # series both windows hold the same few minutes and would page on noise
             pair = (burn[lw] > factor) & (burn[sw] > factor) & (age >= sw)
+            if action == "ticket":
+                pair &= burn[self._recent((long, short, factor, action))] > factor
             for row in np.flatnonzero(pair[:, -1] & ~firing[:, -1]).tolist():
                 notes[row] = (
                     f"{format_duration(long)}/{format_duration(short)} windows burn "
@@ -152,6 +154,9 @@ class BurnRate:
             firing |= pair
         value = burn[min(self.rolls)]
         return Result(value, self.runs.extend(firing) >= self.need, notes)
+
+    def _recent(self, pair: tuple[timedelta, timedelta, float, str]) -> int:
+        return self.plan.steps(pair[1].total_seconds() / self.RECENT)
 
 
 class Anomaly:

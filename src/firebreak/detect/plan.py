@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from firebreak.errors import InputError
@@ -23,6 +23,12 @@ DEFAULT_WINDOW = {
     "burn_rate": timedelta(minutes=5),
 }
 STATUS_LABELS = ("provider",)
+# burn_rate window pairs when a trigger names none: (long, short, factor, action).
+DEFAULT_PAIRS: tuple[tuple[timedelta, timedelta, float, str], ...] = (
+    (timedelta(hours=1), timedelta(minutes=5), 14.4, "page"),
+    (timedelta(hours=6), timedelta(minutes=30), 6.0, "page"),
+    (timedelta(days=3), timedelta(hours=6), 1.0, "ticket"),
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,14 @@ class Plan:
     scenario: str
     group_labels: tuple[str, ...]
     step_s: float
+    tier: str = ""  # burn_rate: "page" or "ticket", the pairs this plan evaluates
+
+    def burn_pairs(self) -> list[tuple[timedelta, timedelta, float, str]]:
+        """The burn_rate window pairs of this plan's tier (all of them without a tier)."""
+        spec = self.trigger.burn_rate
+        raw = spec.pairs if spec is not None and spec.pairs else None
+        pairs = [(p.long, p.short, p.factor, p.action) for p in raw] if raw else DEFAULT_PAIRS
+        return [p for p in pairs if not self.tier or p[3] == self.tier]
 
     @property
     def signal(self) -> str:
@@ -67,8 +81,17 @@ def compile_plans(runbooks: Iterable[Runbook], step: timedelta = DEFAULT_STEP) -
     for runbook in runbooks:
         for index, trigger in enumerate(runbook.triggers):
             if trigger.promql is None:  # PromQL triggers are evaluated by detect.promql
-                plans.append(compile_one(runbook, index, trigger, step))
+                plans.extend(split_tiers(compile_one(runbook, index, trigger, step)))
     return plans
+
+
+def split_tiers(plan: Plan) -> list[Plan]:
+    """A burn_rate trigger as one plan per action: its page pairs page, its ticket pairs open a
+    low-urgency incident, so each is its own alert (one fingerprint each)."""
+    if plan.kind != "burn_rate":
+        return [plan]
+    actions = sorted({pair[3] for pair in plan.burn_pairs()})
+    return [replace(plan, tier=action) for action in actions]
 
 
 def compile_one(runbook: Runbook, index: int, trigger: Trigger, step: timedelta) -> Plan:

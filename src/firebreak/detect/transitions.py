@@ -33,7 +33,8 @@ def describe(plan: Plan, value: float | None) -> str:
         held = f" for {format_duration(trig.for_)}" if trig.for_ else ""
         return f"{plan.signal} {shown} {side}{held}"
     if plan.kind == "burn_rate" and trig.burn_rate:
-        return f"{plan.signal} burns the {trig.burn_rate.objective:g}% SLO at {shown}x"
+        slow = ", ticket: a slow burn" if plan.tier == "ticket" else ""
+        return f"{plan.signal} burns the {trig.burn_rate.objective:g}% SLO at {shown}x{slow}"
     if plan.kind == "budget" and trig.budget:
         per = format_duration(trig.budget.per)
         return f"spend forecast {shown} USD over the {per} budget of {trig.budget.usd:g} USD"
@@ -80,6 +81,7 @@ def transitions(
                 if status == "firing"
                 else f"{plan.runbook_id}: resolved: {text}",
                 group_labels=plan.group_labels,
+                tier=plan.tier,
             )
         )
     return alerts, firing[:, -1].copy()

@@ -26,15 +26,19 @@ class ObjectiveResult:
         return {"name": self.name, "passed": self.passed, "reason": self.reason}
 
 
-def fault_incidents(record: DrillRecord) -> list[IncidentSeen]:
-    """Incidents open at the fault's start or opened after it, oldest first."""
+def fault_incidents(record: DrillRecord, *, merged: bool = False) -> list[IncidentSeen]:
+    """Incidents open at the fault's start or opened after it, oldest first; an incident merged
+    into another counts as part of that one (kept only with ``merged``)."""
     return sorted(
         (
             i
             for i in record.incidents
-            if i.opened_at >= record.fault_start
-            or i.resolved_at is None
-            or i.resolved_at > record.fault_start
+            if (merged or i.merged_into is None)
+            and (
+                i.opened_at >= record.fault_start
+                or i.resolved_at is None
+                or i.resolved_at > record.fault_start
+            )
         ),
         key=lambda i: i.opened_at,
     )
@@ -51,7 +55,7 @@ def fault_incident(record: DrillRecord, expected: str | None = None) -> Incident
             return matching[0]
     alert = record.first_alert_after(record.fault_start, expected)
     if alert is not None and alert.incident_id is not None:
-        found = record.incident(alert.incident_id)
+        found = record.incident(record.root(alert.incident_id))
         if found is not None:
             return found
     later = [i for i in candidates if i.opened_at >= record.fault_start]
@@ -76,6 +80,10 @@ def grade(objectives: Objectives, record: DrillRecord) -> list[ObjectiveResult]:
         out.append(ack_within(objectives.ack_within, incident, record))
     if objectives.resolved_within is not None:
         out.append(resolved_within(objectives.resolved_within, incident, record))
+    if objectives.noise:
+        from firebreak.drills.noise import noise
+
+        out.append(noise(record, incident))
     return out
 
 

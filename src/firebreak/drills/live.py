@@ -162,3 +162,27 @@ def grade_live(scenario: Scenario, incident: dict[str, Any] | None) -> list[Obje
             )
         )
     return out
+
+
+def verified(followed: bool, incident: dict[str, Any] | None, wait: str) -> ObjectiveResult:
+    """Whether firebreak saw the live drill through: without ``--token`` it cannot look at the
+    incident, and an incident still open when ``--wait`` ran out may yet go either way. Such a
+    drill is ``unverified``: not passed, and not counted in the drill pass rate."""
+    if not followed:
+        return ObjectiveResult(
+            "verified",
+            False,
+            "unverified: the server accepted the alert, but without --token firebreak cannot "
+            "follow the incident to its resolution",
+        )
+    if incident is None:
+        return ObjectiveResult("verified", True, "followed: no drill incident appeared")
+    if not incident.get("resolved_at"):
+        return ObjectiveResult(
+            "verified",
+            False,
+            f"unverified: incident #{incident.get('id')} was still open when --wait {wait} ran out",
+        )
+    return ObjectiveResult(
+        "verified", True, f"followed incident #{incident.get('id')} to its resolution"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from firebreak.drills.record import (
     RoleSeen,
     SkipSeen,
 )
+from firebreak.incidents.merge import merged_into
 from firebreak.notify.channels import RecordingChannel
 from firebreak.store.db import Store, UnitOfWork
 from firebreak.store.tables import Alert, Incident, Notification, TimelineEntry
@@ -27,7 +29,9 @@ def delivered_pages(store: Store, channel: RecordingChannel) -> list[tuple[int, 
     recorded = {str(r["key"]) for r in channel.records()}
     with store.unit_of_work(readonly=True) as uow:
         rows = uow.session.scalars(
-            select(Notification).where(Notification.status == "sent").order_by(Notification.id)
+            select(Notification)
+            .where(Notification.status == "sent", Notification.kind == "page")
+            .order_by(Notification.id)
         ).all()
         return [
             (
@@ -66,6 +70,7 @@ def _incident(uow: UnitOfWork, row: Incident, run: DrillRun) -> IncidentSeen:
         resolution=row.resolution,
         steps={s.step_key: s.status for s in uow.incidents.steps(row.id)},
         pending_steps=run.responders.pending_steps(row.id),
+        merged_into=merged_into(uow, row),
     )
 
 
@@ -90,6 +95,7 @@ def read_record(run: DrillRun) -> DrillRecord:
         unreachable=set(sc.responders.unreachable),
         no_contact={p.id for p in org.people.values() if not p.contacts},
         trigger_signals={r.id: [t.signal for t in r.triggers] for r in run.workspace.runbooks},
+        faults=distinct_faults([(f.at, f.ends_at) for f in sc.faults]),
     )
     with run.store.unit_of_work(readonly=True) as uow:
         inbox = {
@@ -110,6 +116,18 @@ def read_record(run: DrillRun) -> DrillRecord:
     record.pages = [p for _, p in delivered_pages(run.store, run.channel)]
     record.done_when_missed = _missed(run, record)
     return record
+
+
+def distinct_faults(spans: list[tuple[timedelta, timedelta]]) -> int:
+    """How many faults a scenario injects, counting faults whose times overlap as one."""
+    count, end = 0, None
+    for start, stop in sorted(spans):
+        if end is None or start >= end:
+            count += 1
+            end = stop
+        else:
+            end = max(end, stop)
+    return count
 
 
 def _missed(run: DrillRun, record: DrillRecord) -> list[str]:

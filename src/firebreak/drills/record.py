@@ -79,6 +79,7 @@ class IncidentSeen:
     resolution: str | None = None
     steps: dict[str, str] = field(default_factory=dict)  # step key -> done | skipped
     pending_steps: list[str] = field(default_factory=list)  # step keys nobody carried out
+    merged_into: int | None = None  # folded into this incident by an inhibit rule
 
 
 @dataclass
@@ -99,6 +100,20 @@ class DrillRecord:
     no_contact: set[str] = field(default_factory=set)  # people the workspace gives no contact
     trigger_signals: dict[str, list[str]] = field(default_factory=dict)  # runbook -> its signals
     done_when_missed: list[str] = field(default_factory=list)  # conditions that never held
+    faults: int = 1  # distinct faults: faults whose times overlap are one
+
+    def root(self, incident_id: int) -> int:
+        """The incident an incident ended up in, following merges."""
+        seen = self.incident(incident_id)
+        while seen is not None and seen.merged_into is not None:
+            incident_id = seen.merged_into
+            seen = self.incident(incident_id)
+        return incident_id
+
+    def opened_by(self, incident_id: int) -> AlertSeen | None:
+        """The alert that opened an incident (the first one that went to it)."""
+        mine = [a for a in self.alerts if a.incident_id == incident_id]
+        return min(mine, key=lambda a: a.at) if mine else None
 
     def offset(self, at: datetime) -> str:
         """``+2h05m``: an instant as an offset from the drill's start, for reasons."""

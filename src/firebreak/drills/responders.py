@@ -12,12 +12,13 @@ drill once the runbook's ``done_when`` holds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from firebreak.drills.record import PageSeen
 from firebreak.drills.scenario import Responders
 from firebreak.incidents import actions
+from firebreak.incidents.merge import merged_into
 from firebreak.store.db import Store, UnitOfWork
 from firebreak.workspace import Workspace
 
@@ -98,6 +99,12 @@ class SimulatedResponders:
 
     def _do(self, uow: UnitOfWork, task: Task) -> None:
         incident = uow.incidents.get(task.incident_id)
+        into = merged_into(uow, incident)
+        if into is not None:  # paged before the merge: answer the incident it went into
+            task = replace(task, incident_id=into)
+            incident = uow.incidents.get(into)
+            if task.kind == "ack" and into in self.acked:
+                return
         if incident.status == "resolved":
             return
         if task.kind == "ack":

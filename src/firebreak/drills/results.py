@@ -24,26 +24,39 @@ class DrillResult:
     participants: list[str] = field(default_factory=list)
     runbook: str | None = None
     wall_s: float = 0.0
+    incidents: list[dict[str, Any]] | None = None  # simulated drills: what the fault opened
 
     @property
     def passed(self) -> bool:
         """A drill passes when every objective passes (and it has at least one)."""
         return bool(self.objectives) and all(o.passed for o in self.objectives)
 
+    @property
+    def verdict(self) -> str:
+        """passed | failed | unverified (a live drill nobody followed to resolution)."""
+        if any(o.name == "verified" and not o.passed for o in self.objectives):
+            return "unverified"
+        return "passed" if self.passed else "failed"
+
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "scenario": self.scenario,
             "passed": self.passed,
+            "verdict": self.verdict,
             "objectives": [o.as_json() for o in self.objectives],
         }
+        if self.incidents is not None:
+            out["incidents"] = self.incidents
+        return out
 
 
 def pass_rate(results: Sequence[DrillResult]) -> float | None:
-    """Drills passed / drills run; None when none ran."""
-    if not results:
+    """Drills passed / drills run, unverified live drills left out; None when none counts."""
+    counted = [r for r in results if r.verdict != "unverified"]
+    if not counted:
         return None
-    return sum(r.passed for r in results) / len(results)
+    return sum(r.passed for r in counted) / len(counted)
 
 
 def report_json(results: Sequence[DrillResult]) -> dict[str, Any]:

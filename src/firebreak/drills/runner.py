@@ -220,7 +220,33 @@ def run_drill(entry: Entry, workspace: Workspace, now: datetime, clock: SystemCl
         finished_at=clock.now(),
         runbook=entry.scenario.objectives.runbook,
         wall_s=clock.monotonic() - began,
+        incidents=incident_list(record),
     )
+
+
+def incident_list(record: DrillRecord) -> list[dict[str, object]]:
+    """The drill's incidents for its JSON: each one that stayed open on its own, with the
+    incidents inhibit rules merged into it and the offsets of its opening and resolution."""
+    out: list[dict[str, object]] = []
+    for seen in record.incidents:
+        if seen.merged_into is not None:
+            continue
+        merged = [
+            i.id
+            for i in record.incidents
+            if i.merged_into is not None and record.root(i.id) == seen.id
+        ]
+        out.append(
+            {
+                "id": seen.id,
+                "runbook": seen.runbook,
+                "opened": record.offset(seen.opened_at),
+                "resolved": record.offset(seen.resolved_at) if seen.resolved_at else None,
+                "resolution": seen.resolution,
+                "merged": merged,
+            }
+        )
+    return out
 
 
 __all__ = ["DrillRun", "drill_start", "run_drill"]

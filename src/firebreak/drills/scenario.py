@@ -101,6 +101,7 @@ class Objectives(_Strict):
     ack_within: Duration | None = None
     resolved_within: Duration | None = None
     quiet_period: Duration | None = None
+    noise: bool = True  # one incident per fault, and nobody paged twice for it
 
 
 class Scenario(_Strict):

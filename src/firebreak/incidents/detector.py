@@ -15,6 +15,10 @@ def to_alert(alert: DetectorAlert, *, drill: bool = False) -> AlertIn:
         "trigger": str(alert.trigger_index),
         "signal": alert.signal,
     }
+    severity = None
+    if alert.tier == "ticket":  # a slow burn: a ticket for working hours, not a page
+        labels["urgency"] = "low"
+        severity = "sev4"
     payload = {"kind": alert.kind, "value": alert.value, "at": alert.at.isoformat()}
     return AlertIn(
         source="drill" if drill else "detector",
@@ -24,5 +28,6 @@ def to_alert(alert: DetectorAlert, *, drill: bool = False) -> AlertIn:
         summary=alert.summary,
         payload=payload,
         drill=drill,
+        severity=severity,
         starts_at=alert.at if action == "trigger" else None,
     )

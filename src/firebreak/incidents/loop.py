@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from firebreak.clock import Clock
@@ -26,6 +26,7 @@ from firebreak.incidents.detector import to_alert
 from firebreak.incidents.intake import record_alert
 from firebreak.incidents.pipeline import ProcessResult, process_pending
 from firebreak.notify.channels import Channels, live_channels
+from firebreak.review.capture import complete_due
 from firebreak.signals.schema import Events
 from firebreak.store.db import Store
 from firebreak.workspace import Workspace
@@ -34,6 +35,8 @@ log = logging.getLogger("firebreak.ticks")
 # Small pipeline transactions keep intake's commits waiting briefly: SQLite has one writer.
 LIVE_BATCH = 20
 LIVE_BUDGET_S = 2.0  # then the other stages get their turn; the rest waits a tick
+
+CAPTURE_CHECK = timedelta(minutes=1)
 
 Observe = Callable[[str, float, bool], None]  # stage name, seconds, failed
 
@@ -97,6 +100,7 @@ class Loop:
         isolate: bool = False,
         observe: Observe | None = None,
         write_lock: AbstractContextManager[Any] | None = None,
+        captures: bool = False,
         promql: Any = None,
     ) -> None:
         self.promql = promql  # a detect.promql.PromqlDetector, queried every tick
@@ -112,7 +116,10 @@ class Loop:
         self.isolate = isolate
         self.observe = observe
         self.write_lock: AbstractContextManager[Any] = write_lock or nullcontext()
+        self.captures = captures  # save baseline captures whose period ended (live processes)
+        self._captures_checked: datetime | None = None
         self.rounds = 0
+        self.public_url: str | None = None  # links in pages start here unless [server] says
         self._lock = threading.Lock()  # one tick at a time, even if called from two threads
 
     @classmethod
@@ -144,6 +151,7 @@ class Loop:
             isolate=True,
             observe=observe,
             write_lock=write_lock,
+            captures=True,
             promql=live_promql(workspace, health) if health is not None else None,
         )
 
@@ -180,6 +188,8 @@ class Loop:
             if self.promql is not None:
                 self._stage("promql", lambda: self._promql(now or self.clock.now(), result))
             self._stage("escalation", lambda: self._escalation(now or self.clock.now(), result))
+            if self.captures:
+                self._stage("baselines", lambda: self._baselines(now or self.clock.now()))
             self.rounds += 1
         return result
 
@@ -237,8 +247,18 @@ class Loop:
 
     def _escalation(self, now: datetime, result: TickResult) -> None:
         result.pages += escalation.run_due(
-            self.store, self.workspace, now, self.worker_id, self.channels
+            self.store, self.workspace, now, self.worker_id, self.channels, self.public_url
         )
+
+    def _baselines(self, now: datetime) -> None:
+        """Save the baseline of every capture whose period ended (checked once a minute)."""
+        last = self._captures_checked
+        if last is not None and now - last < CAPTURE_CHECK:
+            return
+        self._captures_checked = now
+        with self.write_lock, self.store.unit_of_work() as uow:
+            for name in complete_due(uow.session, now):
+                log.info("baseline capture %r completed and saved", name)
 
     def close(self) -> None:
         """Release what the loop holds open (the promql detector's HTTP client)."""

@@ -16,6 +16,8 @@ from pathlib import Path, PurePath
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from firebreak.drills.catalog import load_catalog
+from firebreak.drills.scenario import ScenarioError
 from firebreak.errors import Location
 from firebreak.lint.findings import RULES, SEVERITY_RANK, Finding, finding
 from firebreak.settings import Settings
@@ -156,6 +158,8 @@ def _lint_workspace(root: Path, given: str | None, today: date, report: LintRepo
     found = list(loaded.findings)
     for runbook in workspace.runbooks:
         found.extend(lint_runbook(runbook, workspace.settings, today))
+    found.extend(_drill_findings(workspace))
+    found.extend(inhibit_findings(workspace))
     checks = optional_module("firebreak.org.checks")
     if checks is not None:
         found.extend(checks.check_workspace(workspace, today))
@@ -168,6 +172,51 @@ def _lint_workspace(root: Path, given: str | None, today: date, report: LintRepo
     )
     report.files += _readable_files(root, workspace, found)
     report.workspaces += 1
+
+
+def _drill_findings(workspace: Workspace) -> list[Finding]:
+    """FB100 for each problem ``firebreak drill`` would refuse a ``drills/*.yaml`` file for."""
+    if not (workspace.root / "drills").is_dir():
+        return []
+    try:
+        load_catalog(workspace)
+    except ScenarioError as exc:
+        return [
+            finding("FB100", message, where)
+            for where, message in exc.problems
+            if not where.path.startswith("builtin:")
+        ]
+    return []
+
+
+def inhibit_findings(workspace: Workspace) -> list[Finding]:
+    """FB608 and FB609 for the ``[[inhibit]]`` rules of firebreak.toml."""
+    from firebreak.incidents.inhibit import label_form_problems, self_match
+
+    rules = workspace.settings.inhibit
+    if not rules:
+        return []
+    path = workspace.root / "firebreak.toml"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    headers = [n for n, line in enumerate(lines, 1) if line.strip().startswith("[[inhibit]]")]
+    out: list[Finding] = []
+    for index, rule in enumerate(rules):
+        where = Location("firebreak.toml", headers[index] if index < len(headers) else 0, 1)
+        both = self_match(rule)
+        if both is not None:
+            shown = ", ".join(f"{k}={v}" for k, v in both.items())
+            out.append(
+                finding(
+                    "FB608",
+                    f"inhibit rule {index + 1} would inhibit its own kind: an alert with "
+                    f"{{{shown}}} matches both source and target, so such alerts never inhibit "
+                    "one another; give source and target a label value that tells them apart",
+                    where,
+                )
+            )
+        for problem in label_form_problems(rule):
+            out.append(finding("FB609", f"inhibit rule {index + 1}: {problem}", where))
+    return out
 
 
 def _readable_files(root: Path, workspace: Workspace, found: list[Finding]) -> int:

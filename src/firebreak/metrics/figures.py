@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from firebreak.metrics.records import DrillRunRecord, IncidentRecord, StepInfo
@@ -108,10 +108,37 @@ def false_alarm_rate_by(
     return {name: Rate(hits[name], totals[name]) for name in sorted(totals)}
 
 
+def counted(runs: Iterable[DrillRunRecord]) -> list[DrillRunRecord]:
+    """The runs the drill pass rate counts: each drill once per UTC day and kind (simulated and
+    live apart), its latest run that day; unverified live runs are not counted at all. Running
+    ``drill --all`` three times in a day counts as running it once."""
+    latest: dict[tuple[str, str, object], DrillRunRecord] = {}
+    for run in sorted(runs, key=lambda r: r.started_at):
+        if not run.verified:
+            continue
+        latest[(run.name, run.kind, run.started_at.astimezone(UTC).date())] = run
+    return sorted(latest.values(), key=lambda r: r.started_at)
+
+
 def drill_pass_rate(runs: Iterable[DrillRunRecord]) -> Rate:
-    """Drills passed / drills run."""
-    listed = list(runs)
+    """Drills passed / drills run, counting each drill once per day and kind (``counted``)."""
+    listed = counted(runs)
     return Rate(sum(1 for r in listed if r.passed), len(listed))
+
+
+def drills_json(runs: Sequence[DrillRunRecord]) -> dict[str, Any]:
+    """The drill figures beside ``drill_pass_rate``: counted and recorded runs, per kind."""
+    rate = drill_pass_rate(runs)
+    out: dict[str, Any] = {
+        "passed": rate.hits,
+        "run": rate.total,
+        "recorded": len(runs),
+        "unverified": sum(1 for r in runs if not r.verified),
+    }
+    for kind in ("simulated", "live"):
+        mine = drill_pass_rate(r for r in runs if r.kind == kind)
+        out[kind] = _rate_json(mine, "passed", "run")
+    return out
 
 
 def drill_pass_rate_by(
@@ -166,7 +193,7 @@ def compute(
             for name, rate in false_alarm_rate_by(prod, _trigger_key).items()
         },
         "drill_pass_rate": dp.value,
-        "drills": {"passed": dp.hits, "run": dp.total},
+        "drills": drills_json(runs),
         "drill_pass_rate_per_scenario": {
             name: _rate_json(rate, "passed", "run")
             for name, rate in drill_pass_rate_by(runs, _scenario_key).items()

@@ -87,6 +87,9 @@ def load_drill_runs(session: Session, period: Period) -> list[DrillRunRecord]:
             started_at=r.started_at,
             team=r.team,
             kind="live" if r.live else "simulated",
+            verified=not any(
+                o.get("name") == "verified" and not o.get("passed") for o in r.objectives or []
+            ),
         )
         for r in rows
     ]

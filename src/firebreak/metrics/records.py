@@ -55,6 +55,7 @@ class DrillRunRecord:
     started_at: datetime
     team: str | None = None
     kind: str = "simulated"  # simulated | live | tabletop
+    verified: bool = True  # False: a live drill nobody followed to resolution
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from firebreak.metrics.figures import drill_pass_rate, false_alarm_rate, mttr
+from firebreak.metrics.figures import counted, drill_pass_rate, false_alarm_rate, mttr
 from firebreak.metrics.records import DrillRunRecord, IncidentRecord
 
 Bucket = Literal["day", "week"]
@@ -74,7 +74,7 @@ def timeseries(
                 "mttr_median_s": mttr(in_bucket).median,
                 "false_alarm_rate": false_alarm_rate(in_bucket).value,
                 "drill_pass_rate": drill_pass_rate(runs_in).value,
-                "drills": len(runs_in),
+                "drills": len(counted(runs_in)),
             }
         )
         start += step

@@ -63,6 +63,7 @@ FIELDS: dict[str, TypeAdapter[Any]] = {
     "review_every": _adapter(Duration),
     "backup": _adapter(Ref),
     "handoff": _adapter(_Text),
+    "handoff_updated": _adapter(_Date),
     "tags": _adapter(list[str]),
 }
 # Keys holding triggers or conditions: each item is checked on its own (FB303, then FB103).

@@ -35,6 +35,8 @@ def lint_runbook(runbook: Runbook, settings: Settings, today: date) -> list[Find
     out: list[Finding] = []
     if runbook.front_matter is not None:
         out.extend(_review(runbook, settings, today))
+        if settings.workspace.profile == "small":
+            out.extend(_handoff_note(runbook))
         out.extend(_triggers(runbook))
         out.extend(_done_when(runbook))
     out.extend(_placeholders(runbook))
@@ -71,6 +73,35 @@ def _review(runbook: Runbook, settings: Settings, today: date) -> list[Finding]:
             runbook.key_location("reviewed"),
         )
     ]
+
+
+def _handoff_note(runbook: Runbook) -> list[Finding]:
+    """FB204: a handoff note (small profile) with no ``handoff_updated:`` date, or one older than
+    the runbook's last review. A missing note is FB703."""
+    if not (runbook.handoff or "").strip():
+        return []
+    if runbook.handoff_updated is None:
+        if _has_key(runbook, "handoff_updated"):
+            return []  # a bad date is FB103 already
+        return [
+            finding(
+                "FB204",
+                "the handoff note has no `handoff_updated:` date; bring the note up to date "
+                "and record the day",
+                runbook.key_location("handoff"),
+            )
+        ]
+    if runbook.reviewed is not None and runbook.handoff_updated < runbook.reviewed:
+        return [
+            finding(
+                "FB204",
+                f"the handoff note was last updated {runbook.handoff_updated.isoformat()}, "
+                f"before the runbook's review on {runbook.reviewed.isoformat()}; read it "
+                "against the runbook as it is now and update `handoff_updated:`",
+                runbook.key_location("handoff_updated"),
+            )
+        ]
+    return []
 
 
 def _trigger_path(runbook: Runbook, index: int, *rest: str) -> Location:

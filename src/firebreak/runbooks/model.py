@@ -236,6 +236,7 @@ class Runbook:
     review_every: timedelta | None = None
     backup: str | None = None
     handoff: str | None = None
+    handoff_updated: date | None = None  # when the handoff note was last brought up to date
     sections: dict[str, Section] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
     front_matter: Any = None  # yamlsrc.YMap of the raw front matter, None when there is none

@@ -156,7 +156,8 @@ def runaway_session(fault: Fault, number: int, seed: int) -> dict[str, Any]:
 def status_pages(
     start: datetime, end: datetime, every: timedelta, faults: Any, providers: tuple[str, ...]
 ) -> list[tuple[datetime, dict[str, Any]]]:
-    """Polled Statuspage summaries: a provider fault shows (late) as an outage on its page."""
+    """Polled Statuspage summaries: a provider fault on every caller shows (late) as an outage on
+    its page; one that hits a single service's calls does not."""
     out = []
     step = every.total_seconds()
     t = datetime.fromtimestamp(np.ceil(start.timestamp() / step) * step, tz=UTC)
@@ -170,6 +171,8 @@ def status_pages(
 def _level(faults: Any, provider: str, t: datetime) -> int:
     level = 0
     for fault in faults:
+        if fault.service is not None:
+            continue  # a fault on one caller's calls (a per-key quota) is not the provider's outage
         if fault.provider != provider or not (
             fault.start + STATUS_LAG <= t < fault.stop + STATUS_TAIL
         ):

@@ -55,17 +55,26 @@ class NoteIn(_Body):
 
 
 class StepIn(_Body):
-    status: Literal["done", "skipped"]
+    status: Literal["done", "skipped", "expect_not_seen"]
+
+
+class FaultStartIn(_Body):
+    at: datetime = Field(description="When the fault began (ISO 8601 with an offset), for MTTD.")
 
 
 class TokenIn(_Body):
     role: Literal["viewer", "responder", "admin"]
     name: Name = ""
+    person: Annotated[str, Field(min_length=1, max_length=120)] | None = Field(
+        default=None, description="The person the token acts as (actions read person:<id>)."
+    )
 
 
 class IntegrationIn(_Body):
     kind: Literal["alertmanager", "pagerduty", "generic", "otlp"]
     name: Name = ""
+    service: Annotated[str, Field(max_length=120)] | None = None  # binding (routing.md)
+    escalation: Annotated[str, Field(max_length=200)] | None = None
 
 
 def service_of(request: Request) -> Service:
@@ -74,7 +83,10 @@ def service_of(request: Request) -> Service:
 
 
 def actor_of(service: Service, who: Principal) -> str:
-    """A token named after a person acts as that person; others act as ``token:<name>``."""
+    """A person's token (or a person a trusted proxy names) acts as ``person:<id>``; a token
+    named after a person acts as that person; others act as ``token:<name>``."""
+    if who.person_id is not None:
+        return f"person:{who.person_id}"
     return who.name if who.name in service.workspace.org.people else f"token:{who.name}"
 
 
@@ -160,7 +172,9 @@ def reassign(
         raise InputError(f"person: {body.person!r} is not a person id in the workspace's org")
 
     def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
-        return actions.reassign_role(uow, iid, body.role, body.person, actor, now)
+        return actions.reassign_role(
+            uow, iid, body.role, body.person, actor, now, service_of(request).workspace
+        )
 
     return _act(request, who, incident_id, run)
 
@@ -183,6 +197,19 @@ def step(
 ) -> dict[str, Any]:
     def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
         return actions.mark_step(uow, iid, step_key, body.status, actor, now)
+
+    return _act(request, who, incident_id, run)
+
+
+@router.post("/incidents/{incident_id}/fault_start", summary="Set when the fault began (MTTD)")
+def fault_start(
+    request: Request, who: Responder, incident_id: IncidentId, body: FaultStartIn
+) -> dict[str, Any]:
+    if body.at.tzinfo is None:
+        raise InputError("at: expected a time with an offset, such as 2026-12-01T09:14:00Z")
+
+    def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
+        return actions.set_fault_start(uow, iid, body.at, actor, now)
 
     return _act(request, who, incident_id, run)
 
@@ -225,9 +252,13 @@ def tokens(request: Request, who: Admin) -> dict[str, Any]:
 )
 def create_token(request: Request, who: Admin, body: TokenIn) -> dict[str, Any]:
     svc = service_of(request)
+    if body.person is not None and body.person not in svc.workspace.org.people:
+        raise InputError(f"person: {body.person!r} is not a person id in the workspace's org")
     with svc.store.unit_of_work() as uow:
-        ident, secret = credentials.create_token(uow, body.role, body.name, svc.clock.now())
-    return {"id": ident, "role": body.role, "token": secret}
+        ident, secret = credentials.create_token(
+            uow, body.role, body.name, svc.clock.now(), body.person
+        )
+    return {"id": ident, "role": body.role, "person": body.person, "token": secret}
 
 
 @router.post("/tokens/{token_id}/revoke", summary="Revoke an API token")
@@ -252,8 +283,20 @@ def integrations(request: Request, who: Admin) -> dict[str, Any]:
 )
 def create_integration(request: Request, who: Admin, body: IntegrationIn) -> dict[str, Any]:
     svc = service_of(request)
+    org = svc.workspace.org
+    if body.service is not None and body.service not in org.services:
+        raise InputError(f"service: no service {body.service!r} in org/")
+    if body.escalation is not None and body.escalation not in org.escalation_policies:
+        raise InputError(f"escalation: no escalation policy {body.escalation!r} in org/")
     with svc.store.unit_of_work() as uow:
-        ident, key = credentials.create_integration(uow, body.kind, body.name, svc.clock.now())
+        ident, key = credentials.create_integration(
+            uow,
+            body.kind,
+            body.name,
+            svc.clock.now(),
+            service=body.service,
+            escalation=body.escalation,
+        )
     return {"id": ident, "kind": body.kind, "key": key}
 
 

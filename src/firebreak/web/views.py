@@ -58,6 +58,7 @@ def incident_summary(row: Incident, now: datetime, commander: str | None = None)
         "mitigated_at": iso(row.mitigated_at),
         "resolved_at": iso(row.resolved_at),
         "last_alert_at": iso(row.last_alert_at),
+        "fault_started_at": iso(row.fault_started_at),
         "commander": commander,
     }
 
@@ -123,6 +124,7 @@ def incident_detail(
     out.update(
         labels=dict(row.labels or {}),
         escalation_policy=row.escalation_policy,
+        cleared_at=iso(row.cleared_at),
         alert_count=sum(a.count for a in alerts),
         alerts=[_alert(a) for a in alerts],
         runbook_title=snapshot.get("title"),
