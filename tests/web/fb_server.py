@@ -50,6 +50,7 @@ def serve(
     tick: float = 0.1,
     ticks: bool = True,
     worker_id: str = "serve",
+    watch: bool = False,
 ) -> Iterator[Running]:
     """Start the app (ticks on) under uvicorn; yield with a token per role and a key per kind."""
     workspace = require(root)
@@ -63,7 +64,13 @@ def serve(
         for kind in ("alertmanager", "pagerduty", "generic", "otlp"):
             running.keys[kind] = create_integration(uow, kind, f"test-{kind}", now)[1]
     app = create_app(
-        workspace, store, SystemClock(), tick_interval=tick, ticks=ticks, worker_id=worker_id
+        workspace,
+        store,
+        SystemClock(),
+        tick_interval=tick,
+        ticks=ticks,
+        worker_id=worker_id,
+        watch=watch,
     )
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
