@@ -19,7 +19,7 @@ from firebreak.errors import InputError, Location, WorkspaceError
 from firebreak.lint.findings import Finding, finding
 from firebreak.org.model import ORG_SECTIONS, Org, Strict
 from firebreak.runbooks.model import Runbook
-from firebreak.settings import Settings, load_settings
+from firebreak.settings import Settings, SettingsError, load_settings
 from firebreak.yamlsrc import YList, YMap, loads, locate, read_text
 
 
@@ -252,6 +252,9 @@ def load_workspace(root: Path) -> LoadResult:
     findings: list[Finding] = []
     try:
         settings = load_settings(root / "firebreak.toml", "firebreak.toml")
+    except SettingsError as exc:
+        findings.extend(finding("FB100", message, where) for message, where in exc.problems)
+        settings = Settings()
     except InputError as exc:
         findings.append(finding("FB100", exc.message, exc.location or Location("firebreak.toml")))
         settings = Settings()

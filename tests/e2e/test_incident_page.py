@@ -339,15 +339,21 @@ def test_each_action_works_and_bad_input_changes_nothing(
     expect(timeline).to_contain_text("step diagnosis.1 no longer done")
     shot("working")
 
-    # A note of 1 MB: refused with the limit named; nothing added.
+    # A note of 1 MB, and one of 5,000 characters: refused with the limit named; nothing added.
     before = len(_timeline(world, a))
-    page.evaluate(
-        "() => { const t = document.querySelector('textarea[name=text]');"
-        " t.removeAttribute('maxlength'); t.value = 'x'.repeat(1024 * 1024); }"
-    )
-    page.get_by_role("button", name="Add note").click()
-    _error_shown(page, "a note holds at most 4,000")
-    assert len(_timeline(world, a)) == before
+    for size, message in (
+        (1024 * 1024, "That form was too large to take"),
+        (5000, "at most 4,000"),
+    ):
+        page.evaluate(
+            "(n) => { const t = document.querySelector('textarea[name=text]');"
+            " t.removeAttribute('maxlength'); t.value = 'x'.repeat(n); }",
+            size,
+        )
+        page.get_by_role("button", name="Add note").click()
+        _error_shown(page, message)
+        assert len(_timeline(world, a)) == before
+        shot(f"note-{size}-refused")
     page.fill("textarea[name=text]", "failing over to anthropic now")
     page.get_by_role("button", name="Add note").click()
     expect(timeline).to_contain_text("failing over to anthropic now")

@@ -16,8 +16,13 @@ from firebreak.store.db import Store
 T0 = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
 
 
+def _page_records(channel: RecordingChannel) -> list[dict[str, object]]:
+    """Escalation pages only (role notices are tested in test_pages_act.py)."""
+    return [r for r in channel.records() if r["kind"] == "page"]
+
+
 def _pages(channel: RecordingChannel) -> list[tuple[int, str, str]]:
-    return [(r["level"], r["person_id"], r["contact_type"]) for r in channel.records()]
+    return [(r["level"], r["person_id"], r["contact_type"]) for r in _page_records(channel)]
 
 
 def test_level1_at_once_level2_after_ack_within_and_ack_stops(
@@ -68,10 +73,10 @@ def test_contact_delay_is_honoured(store: Store, example_workspace: Path, tmp_pa
     push(store, outage(), T0)
     tick(store, ws, T0, channel)
     tick(store, ws, T0 + timedelta(minutes=5), channel)
-    dana = [r["contact_type"] for r in channel.records() if r["person_id"] == "dana"]
+    dana = [r["contact_type"] for r in _page_records(channel) if r["person_id"] == "dana"]
     assert sorted(dana) == ["email", "slack"]
     tick(store, ws, T0 + timedelta(minutes=7), channel)
-    dana = [r["contact_type"] for r in channel.records() if r["person_id"] == "dana"]
+    dana = [r["contact_type"] for r in _page_records(channel) if r["person_id"] == "dana"]
     assert sorted(dana) == ["email", "slack", "sms"]
 
 
@@ -100,7 +105,9 @@ def test_repeat_goes_round_again_then_stops(
     push(store, outage(), T0)
     for minutes in range(0, 121):
         tick(store, ws, T0 + timedelta(minutes=minutes), channel)
-    passes = sum(1 for r in channel.records() if r["level"] == 0 and r["contact_type"] == "email")
+    passes = sum(
+        1 for r in _page_records(channel) if r["level"] == 0 and r["contact_type"] == "email"
+    )
     assert passes == policy.repeat + 1
     with store.unit_of_work() as uow:
         kinds = [e.kind for e in uow.incidents.timeline(uow.incidents.list()[0].id)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from incident_helpers import load, outage, process, push, tick
@@ -29,6 +30,11 @@ def _open(store: Store, ws: Workspace, key: str, service: str = "chat-api") -> i
     process(store, ws, T0)
     with store.unit_of_work() as uow:
         return next(i.id for i in uow.incidents.list() if i.service == service)
+
+
+def pages(channel: RecordingChannel) -> list[dict[str, Any]]:
+    """Pages (escalation and responder ones); role notices are tested in test_pages_act.py."""
+    return [r for r in channel.records() if r["kind"] == "page"]
 
 
 def _kinds(store: Store, incident_id: int) -> list[str]:
@@ -56,14 +62,14 @@ def test_escalate_now_pages_the_next_level_at_once(
     channel = RecordingChannel(tmp_path / "pages.jsonl")
     iid = _open(store, ws, "a")
     tick(store, ws, T0, channel)  # level 1 paged
-    before = len(channel.records())
+    before = len(pages(channel))
     assert before
     with store.unit_of_work() as uow:
         actions.acknowledge(uow, iid, "lee", T0 + timedelta(minutes=1))
     with store.unit_of_work() as uow:
         actions.escalate_now(uow, ws, iid, "lee", T0 + timedelta(minutes=2))
     tick(store, ws, T0 + timedelta(minutes=2), channel)  # 3 min before level 2 was due
-    level2 = {r["person_id"] for r in channel.records()[before:]}
+    level2 = {r["person_id"] for r in pages(channel)[before:]}
     assert "dana" in level2 and level2 & {"priya", "marco"}  # level 2: secondary and dana
     with store.unit_of_work() as uow:
         inc = uow.incidents.get(iid)
@@ -79,7 +85,7 @@ def test_add_responder_pages_them_and_says_so(store: Store, ws: Workspace, tmp_p
         actions.acknowledge(uow, iid, "lee", T0)
         actions.add_responder(uow, ws, iid, "priya", "lee", T0)
     tick(store, ws, T0, channel)
-    sent = [r for r in channel.records() if r["person_id"] == "priya"]
+    sent = [r for r in pages(channel) if r["person_id"] == "priya"]
     assert {r["contact_type"] for r in sent} == {"slack", "email"}
     assert "lee asks you to respond" in sent[0]["text"]
     assert "responder_added" in _kinds(store, iid)
@@ -98,16 +104,16 @@ def test_snooze_holds_the_pages_then_triggers_again(
     with store.unit_of_work() as uow:
         actions.acknowledge(uow, iid, "lee", T0 + timedelta(minutes=1))
         actions.snooze(uow, iid, timedelta(minutes=30), "lee", T0 + timedelta(minutes=1))
-    paged = len(channel.records())
+    paged = len(pages(channel))
     tick(store, ws, T0 + timedelta(minutes=20), channel)
     with store.unit_of_work() as uow:
         assert uow.incidents.get(iid).status == "acknowledged"
-    assert len(channel.records()) == paged  # quiet while snoozed
+    assert len(pages(channel)) == paged  # quiet while snoozed
     tick(store, ws, T0 + timedelta(minutes=31), channel)  # the snooze ends: triggered again
     tick(store, ws, T0 + timedelta(minutes=31, seconds=1), channel)  # level 1 is paged
     with store.unit_of_work() as uow:
         assert uow.incidents.get(iid).status == "triggered"
-    assert len(channel.records()) > paged
+    assert len(pages(channel)) > paged
     kinds = _kinds(store, iid)
     assert kinds.index("snoozed") < kinds.index("wake")
 
@@ -141,7 +147,7 @@ def test_reopen_clears_the_resolution_and_pages_again(
     with store.unit_of_work() as uow:
         actions.resolve(uow, iid, "lee", T0, "false_alarm")
     tick(store, ws, T0, channel)
-    assert channel.records() == []
+    assert pages(channel) == []
     with store.unit_of_work() as uow:
         actions.reopen(uow, iid, "lee", T0 + timedelta(minutes=5), "it is back")
     tick(store, ws, T0 + timedelta(minutes=5), channel)
@@ -150,7 +156,7 @@ def test_reopen_clears_the_resolution_and_pages_again(
         text = next(e.text for e in uow.incidents.timeline(iid) if e.kind == "reopen")
     assert (inc.status, inc.resolution, inc.resolved_at) == ("triggered", None, None)
     assert "false_alarm" in text and "it is back" in text
-    assert channel.records()  # level 1 paged again
+    assert pages(channel)  # level 1 paged again
     with pytest.raises(Conflict, match="cannot reopen"), store.unit_of_work() as uow:
         actions.reopen(uow, iid, "lee", T0)
 

@@ -28,7 +28,8 @@ def _alert(key: str, labels: dict[str, str], integration: int | None = None) -> 
 
 
 def _paged(channel: RecordingChannel, level: int) -> set[str]:
-    return {r["person_id"] for r in channel.records() if r["level"] == level}
+    pages = [r for r in channel.records() if r["kind"] == "page"]  # not role notices
+    return {r["person_id"] for r in pages if r["level"] == level}
 
 
 def _incident(store: Store) -> tuple[object, list[tuple[str, str]]]:

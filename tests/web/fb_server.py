@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from firebreak.clock import SystemClock
+from firebreak.clock import Clock, SystemClock
 from firebreak.store.db import Store, open_store
 from firebreak.web.app import create_app
 from firebreak.web.credentials import create_integration, create_token
@@ -50,9 +50,14 @@ def serve(
     tick: float = 0.1,
     ticks: bool = True,
     worker_id: str = "serve",
+    clock: Clock | None = None,
+    channels: Any = None,
+    host: str = "127.0.0.1",
     watch: bool = False,
 ) -> Iterator[Running]:
-    """Start the app (ticks on) under uvicorn; yield with a token per role and a key per kind."""
+    """Start the app (ticks on) under uvicorn; yield with a token per role and a key per kind.
+    ``clock`` (default the system's) and ``channels`` (default the workspace's) go to the app;
+    links in pages start at the server's own address."""
     workspace = require(root)
     store = open_store(db_url or f"sqlite:///{root / 'firebreak.db'}")
     store.upgrade()
@@ -63,18 +68,20 @@ def serve(
             running.tokens[role] = create_token(uow, role, f"test-{role}", now)[1]
         for kind in ("alertmanager", "pagerduty", "generic", "otlp"):
             running.keys[kind] = create_integration(uow, kind, f"test-{kind}", now)[1]
+    sock = socket.socket()
+    sock.bind((host, 0))
+    port = sock.getsockname()[1]
     app = create_app(
         workspace,
         store,
-        SystemClock(),
+        clock or SystemClock(),
         tick_interval=tick,
         ticks=ticks,
         worker_id=worker_id,
+        channels=channels,
+        public_url=f"http://{host}:{port}",
         watch=watch,
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -83,7 +90,7 @@ def serve(
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    running.url, running.app = f"http://127.0.0.1:{port}", app
+    running.url, running.app = f"http://{host}:{port}", app
     try:
         yield running
     finally:

@@ -38,23 +38,43 @@ def token() -> None:
 @token.command("create")
 @click.option("--role", type=click.Choice(["viewer", "responder", "admin"]), required=True)
 @click.option("--name", default="", help="A label for the token (who or what uses it).")
+@click.option(
+    "--person",
+    default=None,
+    help="A person id from the org: the token signs in as them (actions read person:ID).",
+)
 @workspace_option
 @db_option
-def token_create(role: str, name: str, workspace: str | None, db_url: str | None) -> None:
+def token_create(
+    role: str, name: str, person: str | None, workspace: str | None, db_url: str | None
+) -> None:
     """Create a token and print it once on standard output.
 
     \b
     Example:
-      firebreak token create --role responder --name "dana laptop" --workspace demo
+      firebreak token create --person dana --role responder --workspace demo
     """
     from firebreak.clock import utcnow
     from firebreak.web.credentials import create_token
 
+    if person is not None:
+        _check_person(workspace, person)
     ident, secret = _with_store(
-        workspace, db_url, lambda uow: create_token(uow, role, name, utcnow())
+        workspace, db_url, lambda uow: create_token(uow, role, name, utcnow(), person)
     )
-    click.echo(f"created {role} token {ident}; it is shown once, store it now", err=True)
+    who = f" for person:{person}" if person else ""
+    click.echo(f"created {role} token {ident}{who}; it is shown once, store it now", err=True)
     click.echo(secret)
+
+
+def _check_person(workspace: str | None, person: str) -> None:
+    """The person must be in the workspace's org (so the token can act as someone real)."""
+    from firebreak.workspace import require, resolve_root
+
+    people = require(resolve_root(workspace).resolve()).org.people
+    if person not in people:
+        known = ", ".join(sorted(people)) or "none"
+        raise click.ClickException(f"--person: {person!r} is not in the org; people: {known}")
 
 
 @token.command("list")

@@ -75,6 +75,10 @@ def _org_command(source: str, module: str, tool: str) -> click.Command:
 
 
 import_.add_command(_org_command("pagerduty", "firebreak.imports.pagerduty", "PagerDuty"))
+import_.add_command(_org_command("opsgenie", "firebreak.imports.opsgenie", "Opsgenie"))
+import_.add_command(
+    _org_command("grafana-oncall", "firebreak.imports.grafana_oncall", "Grafana OnCall")
+)
 
 
 @import_.command(

@@ -138,16 +138,11 @@ def serve(
 
     process_id = _process_id("serve")
     ws, store, running = _open(workspace, db_url, process_id, watch)
-    app = create_app(
-        ws,
-        store,
-        SystemClock(),
-        session_key=_session_key(),
-        tick_interval=tick,
-        worker_id=process_id,
-        running=running,
-        watch=watch,
-    )
+    if proxy_headers and ws.settings.server.auth_header:
+        raise click.ClickException(
+            "--proxy-headers with [server] auth_header would judge trusted_proxies by the "
+            "forwarded client address, not the proxy's: leave --proxy-headers off"
+        )
     first = _first_admin(store)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -157,6 +152,17 @@ def serve(
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
+    app = create_app(
+        ws,
+        store,
+        SystemClock(),
+        session_key=_session_key(),
+        tick_interval=tick,
+        worker_id=process_id,
+        running=running,
+        watch=watch,
+        public_url=f"http://{shown}:{bound}",
+    )
     click.echo(f"firebreak is serving {ws.root} at http://{shown}:{bound}/", err=True)
     if first is not None:
         click.echo(

@@ -29,7 +29,9 @@ def delivered_pages(store: Store, channel: RecordingChannel) -> list[tuple[int, 
     recorded = {str(r["key"]) for r in channel.records()}
     with store.unit_of_work(readonly=True) as uow:
         rows = uow.session.scalars(
-            select(Notification).where(Notification.status == "sent").order_by(Notification.id)
+            select(Notification)
+            .where(Notification.status == "sent", Notification.kind == "page")
+            .order_by(Notification.id)
         ).all()
         return [
             (

@@ -22,7 +22,7 @@ from sqlalchemy import update
 
 from firebreak.durations import format_duration
 from firebreak.errors import Conflict, InputError, NotFound
-from firebreak.incidents import lifecycle
+from firebreak.incidents import lifecycle, notices
 from firebreak.incidents.model import RESOLUTIONS, SEVERITIES
 from firebreak.notify.redact import address_hash, redact_address
 from firebreak.store.db import UnitOfWork
@@ -42,8 +42,11 @@ STEP_STATUSES = ("done", "skipped", "expect_not_seen")  # the last: done, Expect
 
 
 def _stop_escalation(uow: UnitOfWork, incident: Incident, now: datetime, why: str) -> None:
-    timers = uow.timers.stop_for_incident(incident.id, outcome=why)
-    cancelled = uow.notifications.cancel_pending(incident.id, now)
+    """Close escalation timers and cancel unsent pages; resolving also closes every other timer
+    (auto-resolve) and unsent role notices, which outlive an acknowledgement."""
+    closing = why == "resolved"
+    timers = uow.timers.stop_for_incident(incident.id, why, None if closing else ("escalate",))
+    cancelled = uow.notifications.cancel_pending(incident.id, now, None if closing else "page")
     if timers or cancelled:
         uow.incidents.add_timeline(
             incident.id,
@@ -122,6 +125,22 @@ def resolve(
     return entry
 
 
+def resolve_cleared(uow: UnitOfWork, incident_id: int, now: datetime, after: str) -> TimelineEntry:
+    """Resolve as fixed because every alert cleared at the source ``after`` ago and stayed so
+    (``[incidents] auto_resolve_after``). The source's word stands in for ``done_when``."""
+    incident = uow.incidents.get(incident_id, lock=True)
+    text = (
+        f"auto-resolved as fixed: every alert has been clear at the source for {after} "
+        "([incidents] auto_resolve_after)"
+    )
+    entry = lifecycle.apply(
+        uow, incident, "resolve", "firebreak", now, text, {"resolution": "fixed", "auto": True}
+    )
+    incident.resolution = "fixed"
+    _stop_escalation(uow, incident, now, "resolved")
+    return entry
+
+
 def add_note(
     uow: UnitOfWork, incident_id: int, actor: str, now: datetime, text: str
 ) -> TimelineEntry:
@@ -132,32 +151,47 @@ def add_note(
 
 
 def _assign(
-    uow: UnitOfWork, incident: Incident, role: str, person_id: str | None, via: str, now: datetime
+    uow: UnitOfWork,
+    incident: Incident,
+    role: str,
+    person_id: str | None,
+    via: str,
+    now: datetime,
+    workspace: Workspace | None = None,
 ) -> RoleAssignment | None:
-    """Release the current holder of ``role`` and give it to ``person_id``; return the old row."""
+    """Release the current holder of ``role`` and give it to ``person_id``; return the old row.
+    Given the ``workspace``, the new holder is told on their contacts."""
     previous = next((r for r in uow.incidents.roles(incident.id) if r.role == role), None)
     if previous is not None:
         previous.released_at = now
-    uow.session.add(
-        RoleAssignment(
-            incident_id=incident.id,
-            role=role,
-            person_id=person_id,
-            reached_via=via,
-            assigned_at=now,
-        )
+    assignment = RoleAssignment(
+        incident_id=incident.id,
+        role=role,
+        person_id=person_id,
+        reached_via=via,
+        assigned_at=now,
     )
+    uow.session.add(assignment)
+    if workspace is not None:
+        notices.queue_notice(uow, workspace, incident, assignment, via, now)
     return previous
 
 
 def reassign_role(
-    uow: UnitOfWork, incident_id: int, role: str, person_id: str, actor: str, now: datetime
+    uow: UnitOfWork,
+    incident_id: int,
+    role: str,
+    person_id: str,
+    actor: str,
+    now: datetime,
+    workspace: Workspace | None = None,
 ) -> TimelineEntry:
-    """Give ``role`` to ``person_id`` (the previous holder is kept as history)."""
+    """Give ``role`` to ``person_id`` (the previous holder is kept as history); given the
+    ``workspace``, the new holder is told."""
     if not role.strip() or not person_id.strip():
         raise InputError("role and person: expected non-empty ids")
     incident = uow.incidents.get(incident_id, lock=True)
-    previous = _assign(uow, incident, role, person_id, f"reassigned by {actor}", now)
+    previous = _assign(uow, incident, role, person_id, f"reassigned by {actor}", now, workspace)
     before = previous.person_id if previous and previous.person_id else "nobody"
     return uow.incidents.add_timeline(
         incident.id,
@@ -177,15 +211,17 @@ def handoff(
     now: datetime,
     note: str | None = None,
     from_person: str | None = None,
+    workspace: Workspace | None = None,
 ) -> TimelineEntry:
-    """Hand every role ``from_person`` (default: the actor) holds to ``to_person``."""
+    """Hand every role ``from_person`` (default: the actor) holds to ``to_person`` (told, given
+    the ``workspace``)."""
     giver = from_person or actor
     incident = uow.incidents.get(incident_id, lock=True)
     held = [r.role for r in uow.incidents.roles(incident.id) if r.person_id == giver]
     if not held:
         raise Conflict(f"{giver} holds no role on incident {incident.id}: nothing to hand off")
     for role in held:
-        _assign(uow, incident, role, to_person, f"handoff from {giver}", now)
+        _assign(uow, incident, role, to_person, f"handoff from {giver}", now, workspace)
     text = f"{giver} handed off {', '.join(held)} to {to_person}"
     if note:
         text += f": {note}"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from firebreak.incidents import notices
 from firebreak.notify.channels import Channels
 from firebreak.notify.redact import address_hash, redact_address
 from firebreak.notify.sendlog import deliver_pending
@@ -47,12 +48,15 @@ def start(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
 
 
 def page_text(incident: Incident, level: int, role: str | None) -> str:
+    """The page in one line; the send log appends the incident's URL when it sends it."""
     drill = "DRILL " if incident.drill else ""
     part = f" as {role}" if role else ""
+    step = notices.first_step(incident, role) if role else None
+    then = f"; first step {step}" if step else ""
     return (
         f"{drill}[{incident.severity}] incident #{incident.id}: {incident.title} "
-        f"(level {level + 1}{part}; service {incident.service or '-'})"
-    )
+        f"(level {level + 1}{part}; service {incident.service or '-'}){then}"
+    )[:1000]
 
 
 @dataclass
@@ -103,7 +107,9 @@ def send_log_row(
             "role": role,
             "text": page_text(incident, timer.level, role),
             "drill": incident.drill,
+            "kind": "page",
         },
+        kind="page",
         status="pending",
         attempts=0,
         created_at=now,
@@ -175,6 +181,11 @@ def fire(uow: UnitOfWork, workspace: Workspace, timer: Timer, now: datetime, bat
     """Handle one claimed timer: queue its pages and set the next timer. Returns pages queued."""
     timer.done = True
     incident = batch.incidents[timer.incident_id]
+    if timer.kind == "auto_resolve":
+        from firebreak.incidents.clearing import auto_resolve
+
+        auto_resolve(uow, workspace, incident, timer, now)
+        return 0
     if timer.kind == "snooze":
         from firebreak.incidents.actions import end_snooze
 
@@ -231,11 +242,77 @@ def plan_due(store: Store, workspace: Workspace, now: datetime, worker_id: str) 
 
 
 def run_due(
-    store: Store, workspace: Workspace, now: datetime, worker_id: str, channels: Channels
+    store: Store,
+    workspace: Workspace,
+    now: datetime,
+    worker_id: str,
+    channels: Channels,
+    public_url: str | None = None,
 ) -> int:
-    """One escalation tick: handle due timers, then deliver due pages. Returns pages sent."""
-    plan_due(store, workspace, now, worker_id)
-    return deliver_pending(store, workspace, now, worker_id, channels)
+    """One escalation tick: handle due timers, then deliver due pages. Returns pages sent.
+
+    A level whose every page failed moves escalation on at once (``move_on_if_unreached``): the
+    next level is planned and paged in this same tick. ``public_url`` is where links in pages
+    start when ``[server] public_url`` is not set."""
+    sent = 0
+    for _ in range(MAX_ROUNDS):
+        plan_due(store, workspace, now, worker_id)
+        sent += deliver_pending(store, workspace, now, worker_id, channels, public_url=public_url)
+        if not due_now(store, now):
+            break
+    return sent
+
+
+MAX_ROUNDS = 8  # levels moved on within one tick, at most (a loop guard, not a policy)
+
+
+def due_now(store: Store, now: datetime) -> bool:
+    with store.unit_of_work(readonly=True) as uow:
+        due = uow.timers.next_due()
+    return due is not None and due <= now
+
+
+def move_on_if_unreached(uow: UnitOfWork, row: Notification, now: datetime) -> None:
+    """After ``row`` failed for good: when every page of its level has failed, nobody at that
+    level can answer, so the next timer (next level, or the first again while repeating) is due
+    now instead of after ``ack_within``, and the timeline says why."""
+    if row.timer_id is None:
+        return
+    siblings = [
+        n for n in uow.notifications.for_incident(row.incident_id) if n.timer_id == row.timer_id
+    ]
+    if any(n.status != "failed" for n in siblings):
+        return
+    incident = uow.incidents.get(row.incident_id)
+    if incident.status != "triggered":
+        return
+    people = sorted({n.person_id for n in siblings})
+    following = [
+        t for t in uow.timers.for_incident(incident.id) if not t.done and t.kind == "escalate"
+    ]
+    if not following:
+        uow.incidents.add_timeline(
+            incident.id,
+            now,
+            "firebreak",
+            "level_unreached",
+            f"every page of level {row.level + 1} failed ({', '.join(people)}); "
+            "no level is left to try",
+            {"level": row.level, "people": people},
+        )
+        return
+    timer = min(following, key=lambda t: t.due_at)
+    if timer.due_at > now:
+        timer.due_at = now
+    uow.incidents.add_timeline(
+        incident.id,
+        now,
+        "firebreak",
+        "level_unreached",
+        f"every page of level {row.level + 1} failed on every contact of "
+        f"{', '.join(people)}: moving to level {timer.level + 1} now",
+        {"level": row.level, "people": people, "next_level": timer.level},
+    )
 
 
 def next_wakeup(store: Store) -> datetime | None:

@@ -119,6 +119,7 @@ class Loop:
         self.captures = captures  # save baseline captures whose period ended (live processes)
         self._captures_checked: datetime | None = None
         self.rounds = 0
+        self.public_url: str | None = None  # links in pages start here unless [server] says
         self._lock = threading.Lock()  # one tick at a time, even if called from two threads
 
     @classmethod
@@ -246,7 +247,7 @@ class Loop:
 
     def _escalation(self, now: datetime, result: TickResult) -> None:
         result.pages += escalation.run_due(
-            self.store, self.workspace, now, self.worker_id, self.channels
+            self.store, self.workspace, now, self.worker_id, self.channels, self.public_url
         )
 
     def _baselines(self, now: datetime) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from firebreak.incidents import routing
+from firebreak.incidents import notices, routing
 from firebreak.incidents.model import Normal
 from firebreak.org import oncall
 from firebreak.org.model import Org
@@ -185,18 +185,20 @@ def fill_roles(
     runbook: Runbook | None,
     now: datetime,
 ) -> None:
-    """Fill each role from who is on call now; a role nobody can fill says why on the timeline."""
+    """Fill each role from who is on call now; a role nobody can fill says why on the timeline.
+    Each holder is told (``notices``)."""
+    assignments = []
     for role, ref in role_refs(workspace, runbook, incident.escalation_policy).items():
         person, problem = pick(workspace.org, ref, now)
-        uow.session.add(
-            RoleAssignment(
-                incident_id=incident.id,
-                role=role,
-                person_id=person,
-                reached_via=ref,
-                assigned_at=now,
-            )
+        assignment = RoleAssignment(
+            incident_id=incident.id,
+            role=role,
+            person_id=person,
+            reached_via=ref,
+            assigned_at=now,
         )
+        uow.session.add(assignment)
+        assignments.append(assignment)
         if person is None:
             text = f"{role}: unfilled, {problem}"
         else:
@@ -209,3 +211,4 @@ def fill_roles(
             text,
             {"role": role, "person": person, "via": ref, "problem": problem or None},
         )
+    notices.tell_holders(uow, workspace, incident, assignments, now)

@@ -31,6 +31,7 @@ from sqlalchemy import select, text
 
 from firebreak.incidents import (
     actions,
+    clearing,
     faultstart,
     opening,
     quarantine,
@@ -131,9 +132,10 @@ def handle(
     """One alert through the stages; returns its outcome and the incident it went to."""
     found = dedup.find(alert)
     if alert.action != "trigger":
-        return source_event(uow, alert, found, now)
+        return source_event(uow, workspace, alert, found, now)
     if found is not None:
         stages.repeat(uow, found, alert, now)
+        clearing.firing_again(uow, found[0], alert.summary, alert.source, now)
         return "repeat", found[0]
     inhibitor = inhibitor or Inhibitor(uow, workspace)
     cause = inhibitor.cause_of(alert)
@@ -151,6 +153,7 @@ def handle(
             f"alert attached: {alert.summary}",
             {"fingerprint": alert.fingerprint},
         )
+        clearing.firing_again(uow, incident, alert.summary, alert.source, now)
         urgency.raise_if_needed(uow, incident, alert, now)
         faultstart.from_alert(uow, incident, alert, now)
         take_in_symptoms(uow, dedup, inhibitor, incident, now)
@@ -224,7 +227,11 @@ def take_in_symptoms(
 
 
 def source_event(
-    uow: UnitOfWork, alert: Normal, found: tuple[Incident, IncidentAlert] | None, now: datetime
+    uow: UnitOfWork,
+    workspace: Workspace,
+    alert: Normal,
+    found: tuple[Incident, IncidentAlert] | None,
+    now: datetime,
 ) -> tuple[str, Incident | None]:
     """An acknowledge or resolve event from the sender (PagerDuty semantics)."""
     if found is None:
@@ -248,4 +255,6 @@ def source_event(
         f"alert resolved at the source: {alert.summary}{note}",
         {"fingerprint": alert.fingerprint, "firing": len(firing)},
     )
+    if not firing:
+        clearing.cleared(uow, workspace, incident, now)
     return "resolved", incident

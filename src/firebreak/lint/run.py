@@ -16,6 +16,8 @@ from pathlib import Path, PurePath
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from firebreak.drills.catalog import load_catalog
+from firebreak.drills.scenario import ScenarioError
 from firebreak.errors import Location
 from firebreak.lint.findings import RULES, SEVERITY_RANK, Finding, finding
 from firebreak.settings import Settings
@@ -156,6 +158,7 @@ def _lint_workspace(root: Path, given: str | None, today: date, report: LintRepo
     found = list(loaded.findings)
     for runbook in workspace.runbooks:
         found.extend(lint_runbook(runbook, workspace.settings, today))
+    found.extend(_drill_findings(workspace))
     found.extend(inhibit_findings(workspace))
     checks = optional_module("firebreak.org.checks")
     if checks is not None:
@@ -169,6 +172,21 @@ def _lint_workspace(root: Path, given: str | None, today: date, report: LintRepo
     )
     report.files += _readable_files(root, workspace, found)
     report.workspaces += 1
+
+
+def _drill_findings(workspace: Workspace) -> list[Finding]:
+    """FB100 for each problem ``firebreak drill`` would refuse a ``drills/*.yaml`` file for."""
+    if not (workspace.root / "drills").is_dir():
+        return []
+    try:
+        load_catalog(workspace)
+    except ScenarioError as exc:
+        return [
+            finding("FB100", message, where)
+            for where, message in exc.problems
+            if not where.path.startswith("builtin:")
+        ]
+    return []
 
 
 def inhibit_findings(workspace: Workspace) -> list[Finding]:

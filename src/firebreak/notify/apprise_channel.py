@@ -75,6 +75,6 @@ class AppriseChannel:
         if not sender.add(url):
             return SendResult(False, False, f"not a usable Apprise URL for {message.contact_type}")
         title = ("DRILL " if message.drill else "") + f"[{message.severity}] {message.title}"
-        if sender.notify(title=title[:250], body=message.text):
+        if sender.notify(title=title[:250], body=message.body()):
             return SendResult(ok=True)
         return SendResult(ok=False, retry=True, error=f"{message.contact_type} delivery failed")

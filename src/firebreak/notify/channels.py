@@ -32,11 +32,24 @@ class Message:
     role: str | None
     contact_type: str
     address: str  # the real address: only a channel may read it; never log it
-    text: str
+    text: str  # the page in one line, ending with the incident's URL
     drill: bool
+    kind: str = "page"  # page (escalation) | role (a role holder is told)
+    url: str = ""  # the incident's page
+    ack_url: str = ""  # signed one-use links for this person (see notify.links)
+    resolve_url: str = ""
+
+    def body(self) -> str:
+        """The text for a person to read: the page, then the links that act on it."""
+        lines = [self.text]
+        if self.ack_url:
+            lines.append(f"Acknowledge: {self.ack_url}")
+        if self.resolve_url:
+            lines.append(f"Resolve: {self.resolve_url}")
+        return "\n".join(lines)
 
     def public(self) -> dict[str, Any]:
-        """The message with its address redacted, for logs and records."""
+        """The message with its address redacted, for records (it holds the action links)."""
         data = asdict(self)
         data["address"] = redact_address(self.contact_type, self.address)
         return data
@@ -61,7 +74,10 @@ def channel_for(channels: Channels, contact_type: str) -> Channel | None:
 
 
 class ConsoleChannel:
-    """Prints each page on a stream (standard error by default), address redacted."""
+    """Prints each page on a stream (standard error by default), address redacted.
+
+    The action links are left out: a console is a log, and those links act without signing in.
+    """
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from firebreak.notify.channels import Channels, Message, SendResult, channel_for
+from firebreak.notify.links import Linker
 from firebreak.notify.redact import address_hash, scrub
 from firebreak.store.db import Store, UnitOfWork
 from firebreak.store.tables import Notification
@@ -34,8 +35,11 @@ def max_attempts(workspace: Workspace, contact_type: str) -> int:
     return 1 + (section.retries if section is not None else DEFAULT_RETRIES)
 
 
-def build_message(workspace: Workspace, row: Notification) -> Message | SendResult:
-    """The message for ``row``, with the address looked up again (it is never stored)."""
+def build_message(
+    workspace: Workspace, row: Notification, linker: Linker | None = None
+) -> Message | SendResult:
+    """The message for ``row``, with the address looked up again (it is never stored) and,
+    given a ``linker``, the incident's URL and this person's acknowledge and resolve links."""
     person = workspace.org.people.get(row.person_id)
     if person is None or row.contact_index >= len(person.contacts):
         return SendResult(
@@ -47,6 +51,10 @@ def build_message(workspace: Workspace, row: Notification) -> Message | SendResu
             ok=False, retry=False, error="the contact changed since the page was queued"
         )
     data = row.message
+    text = str(data.get("text", ""))
+    links = linker.for_row(row) if linker is not None else None
+    if links is not None:
+        text = f"{text} {links.url}"
     return Message(
         key=row.idempotency_key,
         incident_id=row.incident_id,
@@ -57,8 +65,12 @@ def build_message(workspace: Workspace, row: Notification) -> Message | SendResu
         role=data.get("role"),
         contact_type=row.contact_type,
         address=contact.address,
-        text=str(data.get("text", "")),
+        text=text,
         drill=bool(data.get("drill", False)),
+        kind=row.kind,
+        url=links.url if links else "",
+        ack_url=links.ack_url if links else "",
+        resolve_url=links.resolve_url if links else "",
     )
 
 
@@ -85,12 +97,17 @@ def record(
     target = f"{row.person_id} via {row.contact_type} {row.address_redacted}"
     if result.ok:
         row.status, row.sent_at = "sent", now
+        role = row.message.get("role")
+        what = f"told {target} of the {role} role" if row.kind == "role" else f"paged {target}"
         uow.incidents.add_timeline(
             row.incident_id,
             now,
             "firebreak",
-            "page_sent",
-            f"paged {target} "
+            "page_sent" if row.kind == "page" else "role_notice_sent",
+            what
+            if row.kind == "role"
+            else what
+            + " "
             + ("(as a responder)" if is_responder_page(row) else f"(level {row.level + 1})"),
             {"notification": row.id, "person": row.person_id, "contact_type": row.contact_type},
         )
@@ -109,6 +126,10 @@ def record(
         f"page to {target} failed after {row.attempts} attempt(s): {error}",
         {"notification": row.id, "person": row.person_id, "error": error},
     )
+    if row.kind == "page":
+        from firebreak.incidents.escalation import move_on_if_unreached
+
+        move_on_if_unreached(uow, row, now)
 
 
 def is_responder_page(row: Notification) -> bool:
@@ -120,15 +141,17 @@ def claim(
     uow: UnitOfWork, now: datetime, worker_id: str, batch: int
 ) -> tuple[int, list[Notification]]:
     """Claim up to ``batch`` due rows; cancel, instead of sending, the pages of incidents that
-    someone has acknowledged, mitigated or resolved since they were queued (a responder's page
-    only once resolved). Returns how many
-    rows were claimed and the ones to send."""
+    someone has acknowledged, mitigated or resolved since they were queued (role notices and
+    a responder's page only once resolved). Returns how many rows were claimed and the ones
+    to send."""
     rows = uow.notifications.claim_sendable(now, worker_id, now + LEASE, batch)
     status = {i.id: i.status for i in uow.incidents.by_ids({r.incident_id for r in rows})}
     live = []
     for row in rows:
         state = status.get(row.incident_id)
-        if state == "triggered" or (is_responder_page(row) and state != "resolved"):
+        if state == "triggered" or (
+            (row.kind == "role" or is_responder_page(row)) and state != "resolved"
+        ):
             live.append(row)
         else:
             row.status, row.claimed_by, row.claimed_until = "cancelled", None, None
@@ -142,18 +165,23 @@ def deliver_pending(
     worker_id: str,
     channels: Channels,
     limit: int = 500,
+    public_url: str | None = None,
 ) -> int:
     """Send every pending page whose time has come (up to ``limit``); return how many were sent.
 
     Rows are claimed a few at a time, so a worker that dies holds back only its current batch,
-    and only until the lease lapses.
+    and only until the lease lapses. Links in pages start at ``[server] public_url``, else at
+    ``public_url`` (what ``serve`` listens on).
     """
     sent = done = 0
     while done < limit:
         with store.unit_of_work() as uow:
             batch = min(CLAIM_BATCH, limit - done)
             claimed, rows = claim(uow, now, worker_id, batch)
-            work = [(row.id, row.contact_type, build_message(workspace, row)) for row in rows]
+            linker = Linker.load(uow, workspace.settings, now, public_url) if rows else None
+            work = [
+                (row.id, row.contact_type, build_message(workspace, row, linker)) for row in rows
+            ]
         for row_id, contact_type, built in work:
             result, secret = send_one(built, channels)
             with store.unit_of_work() as uow:

@@ -1,7 +1,8 @@
 """Webhook contacts: a JSON POST per page, with the send log's key as ``Idempotency-Key``.
 
-Body: ``{"key", "incident_id", "title", "severity", "level", "role", "person", "text",
-"drill"}`` (level counts from 1). A 2xx is success; 408, 429 and 5xx and network errors may be
+Body: ``{"key", "kind", "incident_id", "title", "severity", "level", "role", "person", "text",
+"drill", "url", "ack_url", "resolve_url"}`` (level counts from 1; ``kind`` is ``page`` for an
+escalation page, ``role`` when a role holder is told; the two links act once, without sign-in). A 2xx is success; 408, 429 and 5xx and network errors may be
 retried; any other status is final. The URL (which may hold a token) never appears in an error.
 """
 
@@ -19,6 +20,7 @@ RETRYABLE = {408, 425, 429}
 def body(message: Message) -> dict[str, Any]:
     return {
         "key": message.key,
+        "kind": message.kind,
         "incident_id": message.incident_id,
         "title": message.title,
         "severity": message.severity,
@@ -27,6 +29,9 @@ def body(message: Message) -> dict[str, Any]:
         "person": message.person_id,
         "text": message.text,
         "drill": message.drill,
+        "url": message.url,
+        "ack_url": message.ack_url,
+        "resolve_url": message.resolve_url,
     }
 
 

@@ -1,11 +1,17 @@
 """OTLP/HTTP JSON (traces and ``gen_ai.client.*`` metrics) to request events.
 
-Spans: every span with ``gen_ai.provider.name`` (or the older ``gen_ai.system``) is one model
-call. Its end time is the event time, its duration the latency; ``error.type`` (or span status
-code 2) marks an error. Metrics: each ``gen_ai.client.operation.duration`` histogram point
-becomes one event per counted call, with the latency of its bucket's middle; the matching
-``gen_ai.client.token.usage`` points spread their token sums evenly over those calls.
-Cumulative points are differenced per attribute set.
+Names follow the OpenTelemetry GenAI semantic conventions, old and new (docs/signals.md pins the
+versions). Spans: every span with ``gen_ai.provider.name`` (or the older ``gen_ai.system``) is
+one model call. Its end time is the event time, its duration the latency; ``error.type`` (or span
+status code 2) marks an error; its ``gen_ai.evaluation.result`` events (span events, or log
+records with its span id) give its quality. Metrics: each point of the duration histogram
+(``gen_ai.client.inference.duration``, or the older ``gen_ai.client.operation.duration``)
+becomes one event per counted call, with the latency of its bucket's middle; the matching token
+points (``gen_ai.client.inference.usage.*_tokens`` counters, the per-operation
+``gen_ai.client.inference.operation.*_tokens`` histograms, or the older
+``gen_ai.client.token.usage``) spread their token sums evenly over those calls. Cumulative points
+are differenced per attribute set. A duration or token metric in a unit firebreak cannot read
+refuses the export with a message naming the metric and unit.
 """
 
 from __future__ import annotations
@@ -18,6 +24,18 @@ from firebreak.signals.columns import events_from_columns
 from firebreak.signals.schema import Events
 
 Row = dict[str, Any]
+Point = tuple[dict[str, Any], dict[str, Any], int]  # resource attrs, point, temporality
+DURATIONS = ("gen_ai.client.inference.duration", "gen_ai.client.operation.duration")
+OLD_TOKENS = "gen_ai.client.token.usage"  # one histogram, gen_ai.token.type says which
+TOKENS = {  # newer names: one metric per kind of token
+    "gen_ai.client.inference.usage.input_tokens": "input",
+    "gen_ai.client.inference.usage.output_tokens": "output",
+    "gen_ai.client.inference.operation.input_tokens": "input",
+    "gen_ai.client.inference.operation.output_tokens": "output",
+}
+TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "": 1.0}  # UCUM; "" as s
+TOKEN_UNITS = ("{token}", "{tokens}", "token", "tokens", "1", "")
+EVALUATION = "gen_ai.evaluation.result"
 MAX_CALLS = 100_000  # calls one export may stand for (histogram counts are expanded to events)
 
 
@@ -49,6 +67,7 @@ def _call(attrs: dict[str, Any], service: Any) -> Row:
 
 def _span_rows(data: dict[str, Any]) -> list[Row]:
     rows = []
+    logged = _logged_scores(data)
     for res in data.get("resourceSpans") or []:
         service = _attrs(res.get("resource", {}).get("attributes")).get("service.name")
         for scope in res.get("scopeSpans") or []:
@@ -66,28 +85,93 @@ def _span_rows(data: dict[str, Any]) -> list[Row]:
                     input_tokens=attrs.get("gen_ai.usage.input_tokens"),
                     output_tokens=attrs.get("gen_ai.usage.output_tokens"),
                 )
+                scores = _scores(span.get("events") or [])
+                scores += logged.get(str(span.get("spanId") or ""), [])
+                if scores:
+                    row["quality"] = sum(scores) / len(scores)
                 rows.append(row)
     return rows
 
 
-def _points(data: dict[str, Any], name: str) -> list[tuple[dict[str, Any], dict[str, Any], int]]:
-    """(resource attrs, point, temporality) for every histogram point of metric ``name``."""
+def _score(attrs: dict[str, Any]) -> float | None:
+    """An evaluation's score as a quality: ``gen_ai.evaluation.score.value`` within 0..1 (other
+    scales are not a quality firebreak can compare, and are left out)."""
+    value = attrs.get("gen_ai.evaluation.score.value")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0.0 <= value <= 1.0 else None
+
+
+def _scores(events: list[dict[str, Any]]) -> list[float]:
+    """Scores of a span's ``gen_ai.evaluation.result`` span events."""
     out = []
+    for event in events:
+        if event.get("name") == EVALUATION:
+            score = _score(_attrs(event.get("attributes")))
+            if score is not None:
+                out.append(score)
+    return out
+
+
+def _logged_scores(data: dict[str, Any]) -> dict[str, list[float]]:
+    """Span id -> scores of the ``gen_ai.evaluation.result`` log records parented to it."""
+    out: dict[str, list[float]] = defaultdict(list)
+    for res in data.get("resourceLogs") or []:
+        for scope in res.get("scopeLogs") or []:
+            for record in scope.get("logRecords") or []:
+                attrs = _attrs(record.get("attributes"))
+                name = record.get("eventName") or attrs.get("event.name")
+                span_id = str(record.get("spanId") or "")
+                score = _score(attrs)
+                if name == EVALUATION and span_id and score is not None:
+                    out[span_id].append(score)
+    return out
+
+
+def _points(data: dict[str, Any], name: str, units: Any = TIME_UNITS) -> list[Point]:
+    """(resource attrs, point, temporality) for every point of metric ``name``, a histogram or a
+    sum (a counter: its value becomes the point's ``sum``). Histogram bounds come back in seconds
+    for time units; a unit not in ``units`` is refused."""
+    out: list[Point] = []
     for res in data.get("resourceMetrics") or []:
         rattrs = _attrs(res.get("resource", {}).get("attributes"))
         for scope in res.get("scopeMetrics") or []:
             for metric in scope.get("metrics") or []:
-                if metric.get("name") != name or "histogram" not in metric:
+                if metric.get("name") != name:
                     continue
-                hist = metric["histogram"]
-                for point in hist.get("dataPoints") or []:
-                    out.append((rattrs, point, int(hist.get("aggregationTemporality", 2))))
+                body = metric.get("histogram") or metric.get("sum")
+                if not isinstance(body, dict):
+                    continue
+                factor = _unit_factor(name, str(metric.get("unit") or ""), units)
+                temporality = int(body.get("aggregationTemporality", 2))
+                for point in body.get("dataPoints") or []:
+                    out.append((rattrs, _scaled(point, factor), temporality))
     return out
 
 
-def _deltas(
-    points: list[tuple[dict[str, Any], dict[str, Any], int]],
-) -> list[tuple[Row, float, list[float], float]]:
+def _unit_factor(name: str, unit: str, units: Any) -> float:
+    if unit not in units:
+        known = ", ".join(u for u in units if u) or "none"
+        raise InputError(
+            f"metric {name} has unit {unit!r}, which firebreak cannot read (expected one of "
+            f"{known}); nothing of this export was recorded"
+        )
+    return float(units[unit]) if isinstance(units, dict) else 1.0
+
+
+def _scaled(point: dict[str, Any], factor: float) -> dict[str, Any]:
+    """The point with ``sum`` and ``explicitBounds`` in seconds (a counter's value as ``sum``)."""
+    out = dict(point)
+    if "asInt" in point or "asDouble" in point:
+        out["sum"] = float(point.get("asDouble", point.get("asInt", 0)))
+        out.setdefault("bucketCounts", [])
+    if factor != 1.0:
+        out["sum"] = float(out.get("sum", 0.0)) * factor
+        out["explicitBounds"] = [float(b) * factor for b in point.get("explicitBounds") or []]
+    return out
+
+
+def _deltas(points: list[Point]) -> list[tuple[Row, float, list[float], float]]:
     """(attrs incl. service, time, per-bucket counts, sum) as deltas."""
     last: dict[tuple[Any, ...], tuple[list[float], float]] = {}
     out = []
@@ -108,31 +192,45 @@ def _deltas(
     return out
 
 
-def _metric_rows(data: dict[str, Any]) -> list[Row]:
-    tokens: dict[tuple[Any, ...], dict[str, float]] = defaultdict(dict)
-    for attrs, when, counts, total in _deltas(_points(data, "gen_ai.client.token.usage")):
+def _token_totals(data: dict[str, Any]) -> dict[tuple[Any, ...], dict[str, tuple[float, float]]]:
+    """(time, attrs) -> token kind -> (tokens, calls they were counted over; 0 for counters)."""
+    tokens: dict[tuple[Any, ...], dict[str, tuple[float, float]]] = defaultdict(dict)
+    for attrs, when, counts, total in _deltas(_points(data, OLD_TOKENS, TOKEN_UNITS)):
         kind = attrs.pop("gen_ai.token.type", None)
-        key = (when, *sorted((k, str(v)) for k, v in attrs.items()))
-        tokens[key][f"{kind}_tokens"] = total / max(sum(counts), 1.0)
+        tokens[(when, *_key(attrs))][f"{kind}_tokens"] = (total, sum(counts))
+    for name, kind in TOKENS.items():
+        for attrs, when, counts, total in _deltas(_points(data, name, TOKEN_UNITS)):
+            tokens[(when, *_key(attrs))][f"{kind}_tokens"] = (total, sum(counts))
+    return tokens
+
+
+def _key(attrs: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted((k, str(v)) for k, v in attrs.items())
+
+
+def _metric_rows(data: dict[str, Any]) -> list[Row]:
+    tokens = _token_totals(data)
     rows: list[Row] = []
-    duration = _points(data, "gen_ai.client.operation.duration")
-    for attrs, when, counts, _total in _deltas(duration):
-        bounds = _bounds(duration, attrs)
-        per_call = tokens.get((when, *sorted((k, str(v)) for k, v in attrs.items())), {})
-        if sum(counts) > MAX_CALLS - len(rows):
-            raise ValueError(f"more than {MAX_CALLS} calls in one export")
-        for index, count in enumerate(counts):
-            latency = _bucket_middle(bounds, index)
-            for _ in range(round(count)):
-                row = _call(attrs, attrs.get("service.name"))
-                row.update(time=when, latency_s=latency, **per_call)
-                rows.append(row)
+    # an exporter moving to the new names may send both for the same calls: the new one wins
+    duration = next((p for p in (_points(data, n) for n in DURATIONS) if p), [])
+    if duration:
+        for attrs, when, counts, _total in _deltas(duration):
+            bounds = _bounds(duration, attrs)
+            calls = sum(counts)
+            found = tokens.get((when, *_key(attrs)), {})
+            per_call = {k: total / max(n or calls, 1.0) for k, (total, n) in found.items()}
+            if calls > MAX_CALLS - len(rows):
+                raise ValueError(f"more than {MAX_CALLS} calls in one export")
+            for index, count in enumerate(counts):
+                latency = _bucket_middle(bounds, index)
+                for _ in range(round(count)):
+                    row = _call(attrs, attrs.get("service.name"))
+                    row.update(time=when, latency_s=latency, **per_call)
+                    rows.append(row)
     return rows
 
 
-def _bounds(
-    points: list[tuple[dict[str, Any], dict[str, Any], int]], attrs: dict[str, Any]
-) -> list[float]:
+def _bounds(points: list[Point], attrs: dict[str, Any]) -> list[float]:
     for _res, point, _temp in points:
         if _attrs(point.get("attributes")).items() <= attrs.items():
             return [float(b) for b in point.get("explicitBounds") or []]

@@ -230,12 +230,14 @@ class TimerRepo:
             timer.claimed_until = lease_until
         return timers
 
-    def stop_for_incident(self, incident_id: int, outcome: str) -> int:
-        result = self.session.execute(
-            update(Timer)
-            .where(Timer.incident_id == incident_id, Timer.done.is_(False))
-            .values(done=True, outcome=outcome)
-        )
+    def stop_for_incident(
+        self, incident_id: int, outcome: str, kinds: Collection[str] | None = None
+    ) -> int:
+        """Close the incident's open timers (of ``kinds`` only, when given)."""
+        query = update(Timer).where(Timer.incident_id == incident_id, Timer.done.is_(False))
+        if kinds is not None:
+            query = query.where(Timer.kind.in_(list(kinds)))
+        result = self.session.execute(query.values(done=True, outcome=outcome))
         return int(getattr(result, "rowcount", 0) or 0)
 
     def for_incident(self, incident_id: int) -> Sequence[Timer]:
@@ -302,20 +304,20 @@ class NotificationRepo:
             raise NotFound(f"notification {notification_id} does not exist")
         return row
 
-    def cancel_pending(self, incident_id: int, now: datetime) -> int:
-        """Cancel pages not yet sent (an acknowledgement stops the escalation)."""
-        result = self.session.execute(
-            update(Notification)
-            .where(
-                and_(
-                    Notification.incident_id == incident_id,
-                    Notification.status == "pending",
-                    Notification.attempts == 0,
-                    or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
-                )
+    def cancel_pending(self, incident_id: int, now: datetime, kind: str | None = None) -> int:
+        """Cancel pages not yet sent (an acknowledgement stops the escalation); only those of
+        ``kind`` (page | role) when given."""
+        query = update(Notification).where(
+            and_(
+                Notification.incident_id == incident_id,
+                Notification.status == "pending",
+                Notification.attempts == 0,
+                or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
             )
-            .values(status="cancelled")
         )
+        if kind is not None:
+            query = query.where(Notification.kind == kind)
+        result = self.session.execute(query.values(status="cancelled"))
         return int(getattr(result, "rowcount", 0) or 0)
 
     def for_incident(self, incident_id: int) -> Sequence[Notification]:

@@ -15,6 +15,7 @@ Tables and who writes them:
 - ``timers``: durable escalation timers (``incidents.escalation``).
 - ``notifications``: the send log, one row per page, unique on ``idempotency_key`` (``notify``).
 - ``api_tokens``, ``integrations``: hashed secrets for the HTTP service.
+- ``app_secrets``: the key that signs page links; ``link_uses``: links already used (``notify.links``).
 - ``drill_runs``: drill results. ``baselines``: saved report figures.
 - ``workspace_snapshots``: every workspace revision that loaded, so ``serve`` on broken files runs
   the last good one; ``workspace_processes``: which revision each serve/worker process runs
@@ -130,6 +131,7 @@ class Incident(Base):
     trigger: Mapped[str | None] = mapped_column(
         String(limits.TRIGGER)
     )  # runbook#index of a detector trigger
+    cleared_at: Mapped[datetime | None]  # when every alert had cleared at the source (else None)
 
 
 class IncidentAlert(Base):
@@ -229,6 +231,7 @@ class Notification(Base):
     address_hash: Mapped[str] = mapped_column(String(64))
     message: Mapped[JSONDict]
     status: Mapped[str] = mapped_column(String(16))  # pending|sent|failed|cancelled
+    kind: Mapped[str] = mapped_column(String(8), default="page", server_default="page")  # page|role
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_by: Mapped[str | None] = mapped_column(String(120))
@@ -244,10 +247,34 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))  # viewer|responder|admin
+    person_id: Mapped[str | None] = mapped_column(String(120))  # acts as person:<id> when set
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class AppSecret(Base):
+    """A secret the service makes for itself (the key that signs links in pages). Never logged."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class LinkUse(Base):
+    """An acknowledge or resolve link from a page that has been used: each works once."""
+
+    __tablename__ = "link_uses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    link_id: Mapped[str] = mapped_column(String(80), unique=True)  # n<notification>-<action>
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    person_id: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(16))  # ack|resolve
+    used_at: Mapped[datetime]
 
 
 class Integration(Base):

@@ -65,6 +65,9 @@ class FaultStartIn(_Body):
 class TokenIn(_Body):
     role: Literal["viewer", "responder", "admin"]
     name: Name = ""
+    person: Annotated[str, Field(min_length=1, max_length=120)] | None = Field(
+        default=None, description="The person the token acts as (actions read person:<id>)."
+    )
 
 
 class IntegrationIn(_Body):
@@ -80,7 +83,10 @@ def service_of(request: Request) -> Service:
 
 
 def actor_of(service: Service, who: Principal) -> str:
-    """A token named after a person acts as that person; others act as ``token:<name>``."""
+    """A person's token (or a person a trusted proxy names) acts as ``person:<id>``; a token
+    named after a person acts as that person; others act as ``token:<name>``."""
+    if who.person_id is not None:
+        return f"person:{who.person_id}"
     return who.name if who.name in service.workspace.org.people else f"token:{who.name}"
 
 
@@ -166,7 +172,9 @@ def reassign(
         raise InputError(f"person: {body.person!r} is not a person id in the workspace's org")
 
     def run(uow: Any, iid: int, actor: str, now: datetime) -> Any:
-        return actions.reassign_role(uow, iid, body.role, body.person, actor, now)
+        return actions.reassign_role(
+            uow, iid, body.role, body.person, actor, now, service_of(request).workspace
+        )
 
     return _act(request, who, incident_id, run)
 
@@ -244,9 +252,13 @@ def tokens(request: Request, who: Admin) -> dict[str, Any]:
 )
 def create_token(request: Request, who: Admin, body: TokenIn) -> dict[str, Any]:
     svc = service_of(request)
+    if body.person is not None and body.person not in svc.workspace.org.people:
+        raise InputError(f"person: {body.person!r} is not a person id in the workspace's org")
     with svc.store.unit_of_work() as uow:
-        ident, secret = credentials.create_token(uow, body.role, body.name, svc.clock.now())
-    return {"id": ident, "role": body.role, "token": secret}
+        ident, secret = credentials.create_token(
+            uow, body.role, body.name, svc.clock.now(), body.person
+        )
+    return {"id": ident, "role": body.role, "person": body.person, "token": secret}
 
 
 @router.post("/tokens/{token_id}/revoke", summary="Revoke an API token")

@@ -29,7 +29,7 @@ from firebreak.incidents.loop import Loop
 from firebreak.notify.channels import live_channels
 from firebreak.running import RunningWorkspace
 from firebreak.store.db import Store
-from firebreak.web import api, bodycap, intake, maintenance, ui, views, workspace_api
+from firebreak.web import api, bodycap, intake, links, maintenance, ui, views, workspace_api
 from firebreak.web.service import Service
 from firebreak.workspace import Workspace
 
@@ -64,7 +64,10 @@ class FirebreakApp(FastAPI):
             return
         if scope["type"] == "http":  # every other route: its body capped before anything reads it
             if bodycap.declared_too_large(scope):
-                await bodycap.refuse(send)
+                if ui.is_browser_form(scope):
+                    await ui.refuse_large_form(scope, receive, send)
+                else:
+                    await bodycap.refuse(send)
                 return
             receive = bodycap.capped(receive)
         await super().__call__(scope, receive, send)
@@ -88,12 +91,16 @@ def create_app(
     worker_id: str = "serve",
     running: RunningWorkspace | None = None,
     watch: bool = False,
+    public_url: str | None = None,
 ) -> FastAPI:
     """Build the service for ``workspace`` on ``store`` (already upgraded), reading ``clock``.
 
     ``running`` is the process's running workspace (``serve`` passes the one it started); with
-    ``watch`` its files are watched and reloaded while the app runs."""
-    service = Service(workspace=workspace, store=store, clock=clock, channels=channels)
+    ``watch`` its files are watched and reloaded while the app runs. ``public_url`` (what
+    ``serve`` listens on) starts the links in pages when ``[server] public_url`` is not set."""
+    service = Service(
+        workspace=workspace, store=store, clock=clock, channels=channels, public_url=public_url
+    )
     if session_key is not None:
         service.session_key = session_key
     loop = _loop(service, worker_id) if ticks else None
@@ -131,6 +138,7 @@ def create_app(
     app.include_router(maintenance.api)
     app.include_router(workspace_api.router)
     app.include_router(ui.router)
+    app.include_router(links.router)
     app.include_router(maintenance.pages)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
@@ -156,6 +164,7 @@ def _loop(service: Service, worker_id: str) -> Loop:
         health=service.sources,
     )
     service.channels = loop.channels
+    loop.public_url = service.public_url
     return loop
 
 

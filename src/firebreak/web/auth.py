@@ -72,7 +72,13 @@ def check_csrf(service: Service, nonce: str | None, sent: str | None) -> None:
 
 
 def session_user(request: Request) -> tuple[Principal, str] | None:
-    """The signed-in user of a UI request and the session nonce, or None."""
+    """The signed-in user of a UI request and the session nonce, or None. A person named by a
+    trusted authenticating proxy (``web.proxyauth``) counts as signed in."""
+    from firebreak.web.proxyauth import proxy_user
+
+    proxied = proxy_user(request)
+    if proxied is not None:
+        return proxied
     service: Service = request.app.state.service
     found = read_session(service, request.cookies.get(SESSION_COOKIE))
     if found is None:

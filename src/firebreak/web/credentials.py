@@ -28,11 +28,13 @@ TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
 
 @dataclass(frozen=True)
 class Principal:
-    """Who made a request: a token's id, name and role (never the secret)."""
+    """Who made a request: a token's id, name and role (never the secret), and the person it
+    acts as (a person's own token, or a person named by a trusted proxy; then ``token_id`` 0)."""
 
     token_id: int
     name: str
     role: str
+    person_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,21 @@ class IntegrationInfo:
     name: str
 
 
-def create_token(uow: UnitOfWork, role: str, name: str, now: datetime) -> tuple[int, str]:
-    """Store a new token of ``role``; returns its id and the secret (shown once, never stored)."""
+def create_token(
+    uow: UnitOfWork, role: str, name: str, now: datetime, person_id: str | None = None
+) -> tuple[int, str]:
+    """Store a new token of ``role`` (acting as ``person:<person_id>`` when given); returns its
+    id and the secret (shown once, never stored). The caller checks the person exists."""
     if role not in ROLES:
         raise InputError(f"role: expected one of {', '.join(ROLES)}, got {role!r}")
     secret = new_token()
-    row = ApiToken(name=name or role, role=role, token_hash=hash_secret(secret), created_at=now)
+    row = ApiToken(
+        name=name or person_id or role,
+        role=role,
+        person_id=person_id,
+        token_hash=hash_secret(secret),
+        created_at=now,
+    )
     uow.session.add(row)
     uow.session.flush()
     return row.id, secret
@@ -87,7 +98,7 @@ def find_token(uow: UnitOfWork, secret: str, now: datetime) -> tuple[Principal, 
     if row is None or row.revoked_at is not None or not same_hash(row.token_hash, wanted):
         return None
     stale = row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
-    return Principal(row.id, row.name, row.role), stale
+    return Principal(row.id, row.name, row.role, row.person_id), stale
 
 
 def touch_token(uow: UnitOfWork, token_id: int, now: datetime) -> None:
@@ -102,7 +113,7 @@ def token_by_id(uow: UnitOfWork, token_id: int) -> Principal | None:
     row = uow.session.get(ApiToken, token_id)
     if row is None or row.revoked_at is not None:
         return None
-    return Principal(row.id, row.name, row.role)
+    return Principal(row.id, row.name, row.role, row.person_id)
 
 
 def find_integration(uow: UnitOfWork, key: str) -> IntegrationInfo | None:
@@ -144,6 +155,7 @@ def list_tokens(uow: UnitOfWork) -> list[dict[str, object]]:
             "id": r.id,
             "name": r.name,
             "role": r.role,
+            "person": r.person_id,
             "created_at": r.created_at.isoformat(),
             "last_used_at": r.last_used_at.isoformat() if r.last_used_at else None,
             "revoked": r.revoked_at is not None,

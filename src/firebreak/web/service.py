@@ -44,6 +44,7 @@ class Service:
     sources: SourceHealth = field(default_factory=SourceHealth)  # promql queries, for /metrics
     channels: Any = None
     running: RunningWorkspace | None = None  # revision, reloads, snapshots
+    public_url: str | None = None  # where links in pages start when [server] public_url is unset
     otlp_events: list[Events] = field(default_factory=list)
     otlp_lock: threading.Lock = field(default_factory=threading.Lock)
     # Held around every write transaction of this process: with SQLite's single writer, waiting

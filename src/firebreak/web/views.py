@@ -124,6 +124,7 @@ def incident_detail(
     out.update(
         labels=dict(row.labels or {}),
         escalation_policy=row.escalation_policy,
+        cleared_at=iso(row.cleared_at),
         alert_count=sum(a.count for a in alerts),
         alerts=[_alert(a) for a in alerts],
         runbook_title=snapshot.get("title"),
