@@ -22,7 +22,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -346,7 +346,11 @@ class RunningWorkspace:
         """Every process that reported a revision in the last day, with whether it is live."""
         now = self.clock.now()
         with self.store.unit_of_work(readonly=True) as uow:
-            rows = uow.session.scalars(select(WorkspaceProcess).order_by(WorkspaceProcess.id))
+            rows = uow.session.scalars(
+                select(WorkspaceProcess)
+                .where(WorkspaceProcess.seen_at >= now - timedelta(days=1))
+                .order_by(WorkspaceProcess.id)
+            )
             return [
                 {
                     "id": r.id,
