@@ -45,11 +45,12 @@ from firebreak.workspace import Workspace
 
 log = logging.getLogger("firebreak.web")
 MACHINE_PREFIXES = ("/api/", "/intake/", "/v1/", "/v2/", "/healthz", "/metrics", "/openapi")
-KEY_IN_PATH = re.compile(r"(/intake/[a-z]+/)[^/?\s\"]+")
+KEY_IN_PATH = re.compile(r"(/intake/[a-z]+/|/a/)[^/?\s\"]+")
 
 
 def redact_path(text: str) -> str:
-    """Hide the integration key that intake URLs carry (for log lines)."""
+    """Hide the integration key that intake URLs carry, and the signed token of a page's link
+    (``/a/<token>``), for log lines."""
     return KEY_IN_PATH.sub(r"\1***", text)
 
 
