@@ -103,3 +103,4 @@ def test_access_log_hides_intake_keys() -> None:
     RedactKeys().filter(record)
     assert "0123abcd" not in record.getMessage()
     assert redact_path("/intake/generic/s3cret") == "/intake/generic/***"
+    assert redact_path("POST /a/eyJuIjo0fQ.c2lnbmF0dXJl HTTP/1.1") == "POST /a/*** HTTP/1.1"

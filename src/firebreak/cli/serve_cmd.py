@@ -237,6 +237,12 @@ def worker(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     click.echo(f"firebreak worker {name} ticking every {tick:g}s on {ws.root}", err=True)
+    if ws.settings.server.public_url is None:
+        click.echo(
+            "warning: [server] public_url is not set: links in pages will point at "
+            "http://127.0.0.1:8080; set it to the address people reach firebreak at",
+            err=True,
+        )
     loop.run_forever(tick, stop)
     threads.set()
     store.dispose()

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import numpy as np
 
+from firebreak.detect.anomaly import AnomalyCore
 from firebreak.detect.chunk import Chunk, Evaluator, Result
-from firebreak.detect.cores import AnomalyCore, BudgetCore, ChangeCore
+from firebreak.detect.cores import BudgetCore, ChangeCore
 from firebreak.detect.plan import DEFAULT_PAIRS, Plan
 from firebreak.detect.sessions import Runaway, SessionThreshold
 from firebreak.detect.state import History, Rolling, Runs, grow
@@ -25,6 +26,7 @@ from firebreak.signals.windows import (
 )
 
 KEEP_FIRING = timedelta(minutes=10)  # anomaly, change, budget: quiet time before resolving
+ANOMALY_WARMUP = timedelta(hours=1)  # anomaly: data seen before a series may alarm
 __all__ = ["DEFAULT_PAIRS"]
 BAD_STAT = {"error_ratio": "err", "timeout_ratio": "timeout", "throttle_ratio": "throttle"}
 
@@ -166,13 +168,12 @@ class Anomaly:
         if isinstance(self.window, SignalWindow) and plan.signal in SECOND_MOMENT:
             self.window = SignalWindow(plan, extra=(SECOND_MOMENT[plan.signal],))
         self.core = AnomalyCore(
-            plan.step_s,
-            plan.window_steps,
-            spec.baseline.total_seconds(),
+            plan.steps(spec.baseline.total_seconds()),
             spec.sensitivity,
             spec.direction,
             plan.for_steps(timedelta(minutes=2)),
             plan.steps(KEEP_FIRING.total_seconds()),
+            warmup=plan.steps(ANOMALY_WARMUP.total_seconds()),
         )
 
     def run(self, chunk: Chunk) -> Result:

@@ -21,9 +21,10 @@ from typing import Any
 import httpx
 import numpy as np
 
-from firebreak.detect.cores import AnomalyCore, ChangeCore
+from firebreak.detect.anomaly import AnomalyCore
+from firebreak.detect.cores import ChangeCore
 from firebreak.detect.events import DetectorAlert, Firing
-from firebreak.detect.kinds import KEEP_FIRING
+from firebreak.detect.kinds import ANOMALY_WARMUP, KEEP_FIRING
 from firebreak.durations import format_duration
 from firebreak.errors import FirebreakError
 from firebreak.notify.apprise_channel import expand_env
@@ -349,13 +350,12 @@ def _make_core(plan: PromPlan) -> Any:
     if trig.anomaly is not None:
         spec = trig.anomaly
         return AnomalyCore(
-            step,
-            1,
-            spec.baseline.total_seconds(),
+            max(1, round(spec.baseline.total_seconds() / step)),
             spec.sensitivity,
             spec.direction,
             max(need_on, 5),
             off,
+            warmup=max(1, round(ANOMALY_WARMUP.total_seconds() / step)),
         )
     assert trig.change is not None
     return ChangeCore(step, trig.change.shift, trig.change.direction, need_on, off)

@@ -30,17 +30,28 @@ from firebreak.notify.channels import Channels
 from firebreak.notify.live import live_channels
 from firebreak.running import RunningWorkspace
 from firebreak.store.db import Store
-from firebreak.web import api, bodycap, intake, links, maintenance, ui, views, workspace_api
+from firebreak.web import (
+    api,
+    bodycap,
+    intake,
+    links,
+    maintenance,
+    openapi_docs,
+    ui,
+    views,
+    workspace_api,
+)
 from firebreak.web.service import Service
 from firebreak.workspace import Workspace
 
 log = logging.getLogger("firebreak.web")
 MACHINE_PREFIXES = ("/api/", "/intake/", "/v1/", "/v2/", "/healthz", "/metrics", "/openapi")
-KEY_IN_PATH = re.compile(r"(/intake/[a-z]+/)[^/?\s\"]+")
+KEY_IN_PATH = re.compile(r"(/intake/[a-z]+/|/a/)[^/?\s\"]+")
 
 
 def redact_path(text: str) -> str:
-    """Hide the integration key that intake URLs carry (for log lines)."""
+    """Hide the integration key that intake URLs carry, and the signed token of a page's link
+    (``/a/<token>``), for log lines."""
     return KEY_IN_PATH.sub(r"\1***", text)
 
 
@@ -77,6 +88,7 @@ class FirebreakApp(FastAPI):
         if self.openapi_schema is None:
             schema = super().openapi()
             schema["paths"] = {**intake.openapi_paths(), **schema.get("paths", {})}
+            openapi_docs.complete(schema)
         return self.openapi_schema or {}
 
 
