@@ -79,7 +79,7 @@ def person_of(service: Service, principal: Principal | None) -> str | None:
     """The org person a signed-in principal stands for, if any."""
     if principal is None:
         return None
-    named = getattr(principal, "person", None) or principal.name
+    named = principal.person_id or principal.name
     return named if named in service.workspace.org.people else None
 
 
