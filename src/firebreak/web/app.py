@@ -29,7 +29,17 @@ from firebreak.incidents.loop import Loop
 from firebreak.notify.channels import live_channels
 from firebreak.running import RunningWorkspace
 from firebreak.store.db import Store
-from firebreak.web import api, bodycap, intake, links, maintenance, ui, views, workspace_api
+from firebreak.web import (
+    api,
+    bodycap,
+    intake,
+    links,
+    maintenance,
+    openapi_docs,
+    ui,
+    views,
+    workspace_api,
+)
 from firebreak.web.service import Service
 from firebreak.workspace import Workspace
 
@@ -77,6 +87,7 @@ class FirebreakApp(FastAPI):
         if self.openapi_schema is None:
             schema = super().openapi()
             schema["paths"] = {**intake.openapi_paths(), **schema.get("paths", {})}
+            openapi_docs.complete(schema)
         return self.openapi_schema or {}
 
 
