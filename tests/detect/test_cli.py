@@ -73,7 +73,7 @@ def test_detect_anomaly_keeps_input_order_and_flags_one_incident(tmp_path: Path)
     rows = read(result.read_text())
     assert [r["timestamp"] for r in rows] == [r["timestamp"] for r in given]  # input order
     alarmed = sorted(r["timestamp"] for r in rows if r["alarm"] == "1")
-    # the alarm starts with the spike and holds until its 12-row mean has settled and 24 quiet
+    # the alarm starts with the spike and holds until its 12-row mean has settled and 12 quiet
     # rows have passed: one page, ended within the hour
     assert alarmed and alarmed[0] >= "2026-11-02T06:40" and alarmed[-1] < "2026-11-02T07:40"
     stamps = [datetime.fromisoformat(t) for t in alarmed]

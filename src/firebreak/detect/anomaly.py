@@ -99,7 +99,7 @@ class AnomalyCore:
         sensitivity: float,
         direction: Direction = "both",
         need_on: int = 1,
-        need_off: int = 24,
+        need_off: int = 12,
         warmup: int = 150,
         smooth: int = 12,
         floor: float = 0.0,

@@ -23,7 +23,7 @@ from firebreak.signals.schema import F64, B
 
 DAY_S = 86400.0
 WINDOW_ROWS = 3000  # anomaly: the range a value must leave, in rows
-QUIET_ROWS = 24  # anomaly: rows below the sensitivity that end an alarm
+QUIET_ROWS = 12  # anomaly: rows below the sensitivity that end an alarm
 WARMUP_ROWS = 150  # anomaly: rows with values before the first alarm
 
 
