@@ -96,6 +96,7 @@ def test_every_settings_error_is_reported_at_its_line_with_the_accepted_keys(
     ]
 
 
+@pytest.mark.slow
 def test_a_large_document_without_aliases_is_not_mistaken_for_a_bomb() -> None:
     text = "people:\n" + "".join(f"  - {{id: p{i}, name: P}}\n" for i in range(60_000))
     assert len(loads(text, "org/people.yaml")["people"]) == 60_000  # 180,000 nodes
