@@ -103,7 +103,7 @@ def open_incident(server: Running) -> int:
 
 
 def test_the_proxy_header_is_honoured_from_a_trusted_address_only(
-    example_workspace: Path,
+    db_url: str, example_workspace: Path
 ) -> None:
     toml = example_workspace / "firebreak.toml"
     text = toml.read_text()
@@ -114,7 +114,7 @@ def test_the_proxy_header_is_honoured_from_a_trusted_address_only(
             '\n[server]\nauth_header = "X-Forwarded-Email"\ntrusted_proxies = ["127.0.0.2/32"]\n',
         )
     )
-    with serve(example_workspace) as server:
+    with serve(example_workspace, db_url) as server:
         incident_id = open_incident(server)
         with (
             reverse_proxy(server.url, "127.0.0.2", "Dana@Example.com") as trusted,

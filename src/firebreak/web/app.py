@@ -26,10 +26,21 @@ from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
 from firebreak.incidents import quarantine
 from firebreak.incidents.loop import Loop
-from firebreak.notify.channels import live_channels
+from firebreak.notify.channels import Channels
+from firebreak.notify.live import live_channels
 from firebreak.running import RunningWorkspace
 from firebreak.store.db import Store
-from firebreak.web import api, bodycap, intake, links, maintenance, ui, views, workspace_api
+from firebreak.web import (
+    api,
+    bodycap,
+    intake,
+    links,
+    maintenance,
+    openapi_docs,
+    ui,
+    views,
+    workspace_api,
+)
 from firebreak.web.service import Service
 from firebreak.workspace import Workspace
 
@@ -77,6 +88,7 @@ class FirebreakApp(FastAPI):
         if self.openapi_schema is None:
             schema = super().openapi()
             schema["paths"] = {**intake.openapi_paths(), **schema.get("paths", {})}
+            openapi_docs.complete(schema)
         return self.openapi_schema or {}
 
 
@@ -86,7 +98,7 @@ def create_app(
     clock: Clock,
     *,
     session_key: bytes | None = None,
-    channels: Any = None,
+    channels: Channels | None = None,
     ticks: bool = True,
     tick_interval: float = 1.0,
     worker_id: str = "serve",
