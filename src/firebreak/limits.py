@@ -21,6 +21,11 @@ from firebreak.errors import InputError
 BODY_INTAKE = 5 * 1024 * 1024  # Alertmanager groups and OTLP batches stay far below this
 BODY_OTHER = 64 * 1024  # the API's and the UI's bodies: a note is at most 4,000 characters
 
+# Hostile workspace files.
+MARKDOWN_PREFIX = 1000  # characters of container markers opening one Markdown line
+YAML_NODES = 100_000  # nodes a YAML document may expand to, aliases counted each time used
+NESTING = 100  # nesting of YAML and TOML mappings and lists
+
 # Column sizes (characters). store/tables.py uses these; so does intake.
 SOURCE = 20
 STATUS = 16  # statuses, outcomes, event actions, roles of tokens

@@ -22,7 +22,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +151,7 @@ class RunningWorkspace:
         self._runbooks = ""
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
+        self._read = ""  # content hash of the files the last attempt read
 
     def on_change(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -199,6 +200,7 @@ class RunningWorkspace:
             now = self.clock.now()
             try:
                 files = read_files(self.root)
+                self._read = content_hash(files)
                 workspace, errors = load_files(self.root, files)
             except (OSError, WorkspaceError) as exc:
                 workspace, errors, files = None, [], {}
@@ -286,8 +288,21 @@ class RunningWorkspace:
             except ValueError:
                 return False
 
+        settled = False  # the first timeout: the watcher is live; catch edits made before it was
+        changes = watch(
+            root,
+            watch_filter=wanted,
+            stop_event=stop,
+            raise_interrupt=False,
+            yield_on_timeout=True,
+            rust_timeout=1000,
+        )
         try:
-            for _ in watch(root, watch_filter=wanted, stop_event=stop, raise_interrupt=False):
+            for changed in changes:
+                if not changed:  # a timeout, no change
+                    first, settled = not settled, True
+                    if not first or content_hash(read_files(self.root)) == self._read:
+                        continue
                 try:
                     self.reload()
                 except Exception as exc:  # the store may be down: keep watching
@@ -331,7 +346,11 @@ class RunningWorkspace:
         """Every process that reported a revision in the last day, with whether it is live."""
         now = self.clock.now()
         with self.store.unit_of_work(readonly=True) as uow:
-            rows = uow.session.scalars(select(WorkspaceProcess).order_by(WorkspaceProcess.id))
+            rows = uow.session.scalars(
+                select(WorkspaceProcess)
+                .where(WorkspaceProcess.seen_at >= now - timedelta(days=1))
+                .order_by(WorkspaceProcess.id)
+            )
             return [
                 {
                     "id": r.id,

@@ -20,7 +20,9 @@ from pydantic import (
 
 from firebreak.durations import parse_duration
 from firebreak.errors import InputError, Location
+from firebreak.incidents.inhibit import check_matchers
 from firebreak.org.model import TimeZone
+from firebreak.yamlsrc import read_text
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Profile = Literal["small", "mid", "large"]
@@ -219,7 +221,6 @@ class SourcesSection(_Strict):
 
 
 def _check_inhibit_matchers(value: dict[str, str]) -> dict[str, str]:
-    from firebreak.incidents.inhibit import check_matchers
 
     check_matchers(value)
     return value
@@ -300,15 +301,45 @@ def locate_setting(text: str, loc: tuple[object, ...]) -> tuple[int, int]:
     return best
 
 
+class SettingsError(InputError):
+    """Every problem of a ``firebreak.toml``, each at its own line and column (``problems``)."""
+
+    def __init__(self, problems: list[tuple[str, Location]]) -> None:
+        super().__init__(problems[0][0], location=problems[0][1])
+        self.problems = problems
+
+
 def load_settings(path: Path, display: str = "firebreak.toml") -> Settings:
-    """Load settings; a missing file gives the defaults, a bad one an InputError with a line."""
+    """Load settings; a missing file gives the defaults, a bad one a SettingsError listing every
+    problem at its line and column (an unknown key with the keys accepted there)."""
     if not path.exists():
         return Settings()
-    from firebreak.yamlsrc import read_text
 
     text = read_text(path, display)
+    data = _parse_toml(text, display)
     try:
-        data: dict[str, Any] = tomllib.loads(text)
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            dotted = ".".join(str(p) for p in loc)
+            line, col = locate_setting(text, loc)
+            if err["type"] == "extra_forbidden":
+                accepted = accepted_keys(loc[:-1])
+                msg = "unknown setting" + (
+                    f"; expected one of {', '.join(accepted)}" if accepted else ""
+                )
+            else:
+                msg = str(err["msg"]).removeprefix("Value error, ")
+            problems.append((f"{dotted}: {msg}", Location(display, line, col)))
+        raise SettingsError(problems) from None
+
+
+def _parse_toml(text: str, display: str) -> dict[str, Any]:
+    """``tomllib.loads`` with its errors (and nesting too deep for it) at their line."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", 0)
         col = getattr(exc, "colno", 0)
@@ -316,13 +347,39 @@ def load_settings(path: Path, display: str = "firebreak.toml") -> Settings:
         raise InputError(
             f"invalid TOML: {message}", location=Location(display, line, col)
         ) from None
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = err["loc"]
-        dotted = ".".join(str(p) for p in loc)
-        line, col = locate_setting(text, tuple(loc))
-        msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
-        msg = msg.removeprefix("Value error, ")
-        raise InputError(f"{dotted}: {msg}", location=Location(display, line, col)) from None
+    except RecursionError:
+        raise InputError(
+            "invalid TOML: arrays or inline tables nested too deeply", location=Location(display)
+        ) from None
+
+
+def accepted_keys(loc: tuple[object, ...]) -> list[str]:
+    """The keys a table at ``loc`` accepts (following nested sections, maps and lists)."""
+    model: Any = Settings
+    for part in loc:
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            field = model.model_fields.get(str(part))
+            if field is None:
+                return []
+            model = field.annotation
+        else:
+            model = _inner(model)
+        model = _unwrap(model)
+    model = _unwrap(model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return sorted(model.model_fields)
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    """``X | None`` -> ``X``."""
+    args = [a for a in getattr(tp, "__args__", ()) if a is not type(None)]
+    if type(None) in getattr(tp, "__args__", ()) and len(args) == 1:
+        return args[0]
+    return tp
+
+
+def _inner(tp: Any) -> Any:
+    """The value type of ``dict[str, X]`` or ``list[X]``."""
+    args = getattr(tp, "__args__", ())
+    return args[-1] if args else None

@@ -1,7 +1,9 @@
 """YAML that remembers where each key and item came from, so errors can name file, line, column.
 
 Mappings load as :class:`YMap` (a dict) and sequences as :class:`YList` (a list); both carry the
-1-based position of the node and of each key or item. Scalars are plain Python values.
+1-based position of the node and of each key or item. Scalars are plain Python values. Aliases
+are shared, not copied, but counted as often as they are used: a document whose aliases would add
+more than ``limits.YAML_NODES`` nodes (an alias bomb) is an error at the alias that passes it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from firebreak import limits
 from firebreak.errors import InputError, Location
 
 try:
@@ -89,18 +92,32 @@ class _Builder:
         self.loader = loader
         self.offset = line_offset
         self.done: dict[int, Any] = {}
+        self.sizes: dict[int, int] = {}  # nodes each built collection expands to
         self.active: set[int] = set()
+        self.size = 1
+        self.aliased = 0  # nodes that aliases add beyond the document's own
 
     def mark(self, node: yaml.Node) -> Pos:
         return (node.start_mark.line + 1 + self.offset, node.start_mark.column + 1)
 
     def build(self, node: yaml.Node) -> Any:
+        """The value of ``node``; ``self.size`` is then how many nodes it expands to."""
+        self.size = 1
         if isinstance(node, yaml.ScalarNode):
             if node.tag == _STR:
                 return node.value
             return self.loader.construct_object(node)
         ident = id(node)
-        if ident in self.done:
+        if ident in self.done:  # an alias: shared here, but walked in full by whoever reads it
+            self.size = self.sizes.get(ident, 1)
+            self.aliased += self.size
+            if self.aliased > limits.YAML_NODES:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"aliases expand this document by more than {limits.YAML_NODES:,} nodes",
+                    node.start_mark,
+                )
             return self.done[ident]
         if ident in self.active:
             raise yaml.constructor.ConstructorError(
@@ -115,6 +132,7 @@ class _Builder:
             value = self.loader.construct_object(node, deep=True)
         self.active.discard(ident)
         self.done[ident] = value
+        self.sizes[ident] = self.size
         return value
 
     def mapping(self, node: yaml.MappingNode) -> YMap:
@@ -124,6 +142,7 @@ class _Builder:
         m.pos = self.mark(node)
         m.key_pos = {}
         m.value_pos = {}
+        total = 1
         for key_node, value_node in node.value:
             key = self.build(key_node)
             try:
@@ -137,17 +156,22 @@ class _Builder:
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
             m[key] = self.build(value_node)
+            total += 1 + self.size
             m.key_pos[key] = self.mark(key_node)
             m.value_pos[key] = self.mark(value_node)
+        self.size = total
         return m
 
     def sequence(self, node: yaml.SequenceNode) -> YList:
         seq = YList()
         seq.pos = self.mark(node)
         seq.item_pos = []
+        total = 1
         for child in node.value:
             seq.append(self.build(child))
+            total += self.size
             seq.item_pos.append(self.mark(child))
+        self.size = total
         return seq
 
 

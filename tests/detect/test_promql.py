@@ -83,3 +83,13 @@ def test_an_unreachable_store_is_an_error_without_the_headers() -> None:
         assert "sekrit" not in raised.value.message
     finally:
         client.close()
+
+
+def test_a_change_trigger_on_promql_fires_after_a_level_shift_and_not_before() -> None:
+    ev = PromEvaluator(_plan(change={"direction": "up", "shift": 0.1}))
+    fired = []
+    for k in range(460):  # 30 s steps; the reference needs a couple of hours of history
+        value = 0.02 if k < 400 else 0.4  # the level jumps at step 400
+        fired += [(k, a.status) for a in ev.step(k * 30.0, {OPENAI: value})]
+    assert fired and fired[0][1] == "firing"
+    assert 400 <= fired[0][0] <= 412, fired

@@ -111,7 +111,7 @@ def test_bad_steps_and_handoffs_are_refused(store: Store, opened: int) -> None:
         store.unit_of_work() as uow,
     ):
         actions.mark_step(uow, opened, "mitigation.99", "done", "lee", T0)
-    with pytest.raises(InputError, match="done or skipped"), store.unit_of_work() as uow:
+    with pytest.raises(InputError, match="expected done, skipped"), store.unit_of_work() as uow:
         actions.mark_step(uow, opened, "mitigation.1", "maybe", "lee", T0)
     with pytest.raises(Conflict, match="holds no role"), store.unit_of_work() as uow:
         actions.handoff(uow, opened, "sam", "nobody-here", T0)

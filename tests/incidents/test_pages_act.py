@@ -223,3 +223,55 @@ def test_auto_resolve_after_resolves_a_cleared_incident_unless_it_fires_again(
     assert len(repaged) == 2
     kinds = [e.kind for e in timeline(store, again.id)]
     assert kinds.count("alerts_cleared") == 1 and "alerts_firing" in kinds
+
+
+def test_webhook_contacts_get_the_urls_and_kind_in_their_json(
+    store: Store, example_workspace: Path, tmp_path: Path
+) -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from firebreak.notify.webhook import WebhookChannel
+
+    got: list[dict[str, Any]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+    thread.start()
+    try:
+        ws = load(example_workspace)
+        ws.settings.server.public_url = BASE
+        hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+        for person in ws.org.people.values():
+            person.contacts = [
+                person.contacts[0].model_copy(
+                    update={"type": "webhook", "address": hook, "delay": None}
+                )
+            ]
+        push(store, outage(), T0)
+        run(store, ws, T0, WebhookChannel())
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+        thread.join(10)
+    incident = only_incident(store)
+    kinds = {body["kind"] for body in got}
+    assert kinds == {"page", "role"}
+    for body in got:
+        assert body["url"] == f"{BASE}/incidents/{incident.id}"
+        assert body["ack_url"].startswith(f"{BASE}/a/") and body["resolve_url"].startswith(
+            f"{BASE}/a/"
+        )
+        assert body["text"].endswith(body["url"])
+    role = next(b for b in got if b["kind"] == "role")
+    assert "communications" in role["role"]

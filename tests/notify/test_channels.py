@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from firebreak.notify.apprise_channel import AppriseChannel, contact_url, expand_env
-from firebreak.notify.channels import ConsoleChannel, Message, RecordingChannel, live_channels
+from firebreak.notify.channels import ConsoleChannel, Message, RecordingChannel
+from firebreak.notify.live import live_channels
 from firebreak.notify.redact import redact_address, scrub
 from firebreak.notify.webhook import WebhookChannel
 from firebreak.settings import ChannelSection
+from firebreak.store.db import Store
+from firebreak.store.tables import TimelineEntry
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "incidents"))
+from incident_helpers import load, outage, push, tick
 
 
 class Receiver:
@@ -159,3 +168,41 @@ def test_apprise_failure_retries_and_prints_no_secret(
     assert not result.ok and result.retry
     out, err = capfd.readouterr()
     assert "secret-token-123" not in out + err + caplog.text + (result.error or "")
+
+
+APPRISE_SECRETS = {
+    "pbul://o.pushbulletsecrettoken0123": "pushbulletsecrettoken0123",
+    "pover://usersecretkey0123@apptokensecret0123": "apptokensecret0123",
+    "tgram://123456789:telegramsecrettoken/chat": "telegramsecrettoken",
+}
+
+
+def test_apprise_secrets_in_the_host_part_never_show() -> None:
+    for url, secret in APPRISE_SECRETS.items():
+        shown = redact_address("apprise", url)
+        assert secret not in shown and shown.startswith(url.split("://")[0] + "://"), shown
+        assert secret not in scrub(f"delivery to {url} failed")
+    assert redact_address("apprise", "join://notvalid") == "join://***"
+
+
+def test_timeline_page_entries_hide_apprise_secrets(store: Store, example_workspace: Path) -> None:
+    people = example_workspace / "org" / "people.yaml"
+    text = people.read_text()
+    urls = list(APPRISE_SECRETS) * 2
+    for person, url in zip(("dana", "lee", "sam", "priya"), urls, strict=False):
+        contact = f'{{type: apprise, address: "{url}"}}'
+        text = text.replace(f"{{type: email, address: {person}@example.com}}", contact)
+    people.write_text(text)
+    ws = load(example_workspace)
+    channel = RecordingChannel(example_workspace.parent / "pages.jsonl")
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    push(store, outage("apprise-secrets"), now)
+    for minute in range(0, 30, 2):
+        tick(store, ws, now + timedelta(minutes=minute), channel)
+    with store.unit_of_work() as uow:
+        entries = uow.session.scalars(select(TimelineEntry)).all()
+        shown = " ".join(f"{e.text} {e.data}" for e in entries if e.kind.startswith("page_"))
+    assert "page_queued" in {e.kind for e in entries}
+    assert "apprise" in shown
+    for secret in APPRISE_SECRETS.values():
+        assert secret not in shown

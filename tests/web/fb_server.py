@@ -53,6 +53,7 @@ def serve(
     clock: Clock | None = None,
     channels: Any = None,
     host: str = "127.0.0.1",
+    watch: bool = False,
 ) -> Iterator[Running]:
     """Start the app (ticks on) under uvicorn; yield with a token per role and a key per kind.
     ``clock`` (default the system's) and ``channels`` (default the workspace's) go to the app;
@@ -79,6 +80,7 @@ def serve(
         worker_id=worker_id,
         channels=channels,
         public_url=f"http://{host}:{port}",
+        watch=watch,
     )
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import socket
 
+import pytest
 from fb_server import Running
 
 from firebreak import limits
+
+pytestmark = pytest.mark.slow  # starts a server
 
 
 def raw_post(server: Running, path: str, head: str, body: bytes = b"") -> tuple[int, bytes]:
@@ -73,3 +76,12 @@ def test_bodies_under_the_caps_still_work(server: Running) -> None:
             "details": {"x": "y" * 1_000_000},
         }
         assert c.post(f"/intake/generic/{server.keys['generic']}", json=big).status_code == 202
+
+
+def test_a_number_where_a_time_belongs_is_refused_not_read_as_an_epoch(server: Running) -> None:
+    with server.client("viewer") as c:
+        for path in ("/api/incidents", "/api/metrics"):
+            answer = c.get(path, params={"since": "0.5"})
+            assert answer.status_code == 422, (path, answer.text)
+            assert "ISO 8601" in answer.text
+        assert c.get("/api/incidents", params={"since": "2026-11-27T00:00:00Z"}).status_code == 200

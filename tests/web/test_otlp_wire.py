@@ -6,10 +6,13 @@ from __future__ import annotations
 import gzip
 import time
 
+import pytest
 from fb_server import Running
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
+
+pytestmark = pytest.mark.slow  # starts a server
 
 PROTO = "application/x-protobuf"
 
@@ -81,3 +84,43 @@ def test_a_gzip_bomb_is_refused_before_it_is_inflated(server: Running) -> None:
     with server.client() as c:
         answer = c.post("/v1/traces", content=bomb, headers=auth)
     assert answer.status_code == 413
+
+
+def test_the_direct_mapping_reads_as_the_generic_conversion_does() -> None:
+    from google.protobuf import json_format
+    from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
+    from opentelemetry.proto.metrics.v1 import metrics_pb2
+
+    from firebreak.signals.otlp import events_from_otlp
+    from firebreak.web.otlp_wire import as_json
+
+    now = time.time_ns()
+    traces = _request(now, now - 5 * 10**9)
+    traces.resource_spans[0].scope_spans[0].spans[1].status.code = 2  # an error span
+    point = metrics_pb2.HistogramDataPoint(
+        time_unix_nano=now,
+        bucket_counts=[1, 3, 0],
+        explicit_bounds=[0.5, 2.0],
+        sum=4.0,
+        count=4,
+    )
+    point.attributes.add(key="gen_ai.provider.name").value.string_value = "anthropic"
+    point.attributes.add(key="error.type").value.string_value = "529"
+    hist = metrics_pb2.Metric(
+        name="gen_ai.client.operation.duration",
+        histogram=metrics_pb2.Histogram(data_points=[point], aggregation_temporality=1),
+    )
+    metrics = metrics_service_pb2.ExportMetricsServiceRequest(
+        resource_metrics=[
+            metrics_pb2.ResourceMetrics(scope_metrics=[metrics_pb2.ScopeMetrics(metrics=[hist])])
+        ]
+    )
+    for message in (traces, metrics):
+        generic = json_format.MessageToDict(message, use_integers_for_enums=True)
+        ours, theirs = events_from_otlp(as_json(message), "a"), events_from_otlp(generic, "b")
+        assert len(ours) == len(theirs) > 0
+        assert ours.time.tolist() == theirs.time.tolist()
+        assert ours.error.tolist() == theirs.error.tolist()
+        for name in ("provider", "error_type", "service"):
+            mine = [ours.labels[name].value(i) for i in range(len(ours))]
+            assert mine == [theirs.labels[name].value(i) for i in range(len(theirs))]

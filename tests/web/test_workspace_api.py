@@ -10,11 +10,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from fb_server import serve
 
 from firebreak.clock import SystemClock
 from firebreak.incidents.pipeline import process_pending
 from firebreak.workspace import load_workspace
+
+pytestmark = pytest.mark.slow  # starts a server
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -120,3 +123,52 @@ def test_an_integration_bound_over_http_routes_its_alerts(
         assert found and found[0]["service"] == "agent-runner"
         listed = admin.get("/api/integrations").json()["integrations"]
         assert any(i["service"] == "agent-runner" for i in listed)
+
+
+def test_a_serve_and_a_worker_on_one_store_each_reload_their_files(
+    example_workspace: Path, db_url: str, tmp_path: Path
+) -> None:
+    """Two checkouts of the workspace, one `serve` (in this process) and one `firebreak worker`
+    (a subprocess), both watching: a `git pull` in each reaches each, and `/api/workspace` shows
+    the revision every process runs."""
+    import signal
+    import subprocess
+    import sys
+
+    other = tmp_path / "worker-ws"
+    shutil.copytree(example_workspace, other)
+    log = (tmp_path / "worker.err").open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "firebreak", "worker", "--workspace", str(other),
+         "--db", db_url, "--id", "w1", "--tick", "0.2"],
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )  # fmt: skip
+    log.close()
+    try:
+        with (
+            serve(example_workspace, db_url, worker_id="serve:a", watch=True) as server,
+            server.client("viewer") as viewer,
+        ):
+
+            def revisions() -> dict[str, str]:
+                found = viewer.get("/api/workspace").json()["processes"]
+                return {p["id"]: p["revision"] for p in found}
+
+            assert server.wait_for(lambda: "worker:w1" in revisions(), timeout=60), (
+                tmp_path / "worker.err"
+            ).read_text()
+            before = revisions()
+            for root in (example_workspace, other):
+                path = root / "org" / "oncall.yaml"
+                path.write_text(path.read_text() + "\n# pulled a new commit\n")
+            changed = server.wait_for(
+                lambda: all(revisions()[k] != before[k] for k in ("serve:a", "worker:w1")),
+                timeout=30,
+            )
+            assert changed, (revisions(), before)
+            after = revisions()
+            assert after["serve:a"] == viewer.get("/api/workspace").json()["revision"]
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(30)

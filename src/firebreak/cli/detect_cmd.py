@@ -45,7 +45,7 @@ from firebreak.durations import parse_duration
     type=click.FloatRange(min=0.1),
     default=5.0,
     show_default=True,
-    help="anomaly: robust deviations (MAD-sigmas) from the baseline to alarm.",
+    help="anomaly: noise sigmas beyond the recent range to alarm (higher: fewer alarms).",
 )
 def detect(
     input_path: str,
@@ -74,6 +74,12 @@ def detect(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--for") from None
     series = read_series(Path(input_path))
+    if series.repeated:
+        click.echo(
+            f"warning: {series.repeated} rows repeat an earlier timestamp; "
+            "they are scored in input order",
+            err=True,
+        )
     options = Options(kind=kind, above=above, below=below, for_s=for_s, sensitivity=sensitivity)
     score, alarm = score_series(series, options)
     text = write_output(Path(output) if output else None, series, score, alarm)

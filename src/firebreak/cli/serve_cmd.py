@@ -223,7 +223,7 @@ def worker(
     """
     from firebreak.clock import SystemClock
     from firebreak.incidents.loop import Loop
-    from firebreak.notify.channels import live_channels
+    from firebreak.notify.live import live_channels
 
     name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     ws, store, running = _open(workspace, db_url, f"worker:{name}", watch)
@@ -237,6 +237,12 @@ def worker(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     click.echo(f"firebreak worker {name} ticking every {tick:g}s on {ws.root}", err=True)
+    if ws.settings.server.public_url is None:
+        click.echo(
+            "warning: [server] public_url is not set: links in pages will point at "
+            "http://127.0.0.1:8080; set it to the address people reach firebreak at",
+            err=True,
+        )
     loop.run_forever(tick, stop)
     threads.set()
     store.dispose()

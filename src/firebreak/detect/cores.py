@@ -1,4 +1,5 @@
-"""Detector cores over a value series: seasonal robust anomaly, CUSUM change, budget forecast.
+"""Detector cores over a value series: seasonal baseline, CUSUM change, budget forecast (the
+anomaly core is in :mod:`firebreak.detect.anomaly`).
 
 Each core takes a matrix of values (series x steps), carries its history, and returns a score
 and a firing matrix. Triggers feed them signal values; ``firebreak detect`` feeds them a CSV.
@@ -21,7 +22,7 @@ def _steps(seconds: float, step_s: float) -> int:
     return max(1, round(seconds / step_s))
 
 
-class AnomalyCore:
+class SeasonalBaseline:
     """Robust deviation from a seasonal baseline (median/MAD of the same time on past days).
 
     Baseline: the values at the same time of day on each past day within ``baseline`` (the same

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 import numpy as np
 
-from firebreak.detect.cores import AnomalyCore, BudgetCore, ChangeCore
-from firebreak.detect.engine import Chunk, Evaluator, Result
+from firebreak.detect.anomaly import AnomalyCore
+from firebreak.detect.chunk import Chunk, Evaluator, Result
+from firebreak.detect.cores import BudgetCore, ChangeCore
 from firebreak.detect.plan import DEFAULT_PAIRS, Plan
+from firebreak.detect.sessions import Runaway, SessionThreshold
 from firebreak.detect.state import History, Rolling, Runs, grow
 from firebreak.durations import format_duration
 from firebreak.signals.schema import F64, I64, B
@@ -24,6 +26,7 @@ from firebreak.signals.windows import (
 )
 
 KEEP_FIRING = timedelta(minutes=10)  # anomaly, change, budget: quiet time before resolving
+ANOMALY_WARMUP = timedelta(hours=1)  # anomaly: data seen before a series may alarm
 __all__ = ["DEFAULT_PAIRS"]
 BAD_STAT = {"error_ratio": "err", "timeout_ratio": "timeout", "throttle_ratio": "throttle"}
 
@@ -165,13 +168,12 @@ class Anomaly:
         if isinstance(self.window, SignalWindow) and plan.signal in SECOND_MOMENT:
             self.window = SignalWindow(plan, extra=(SECOND_MOMENT[plan.signal],))
         self.core = AnomalyCore(
-            plan.step_s,
-            plan.window_steps,
-            spec.baseline.total_seconds(),
+            plan.steps(spec.baseline.total_seconds()),
             spec.sensitivity,
             spec.direction,
             plan.for_steps(timedelta(minutes=2)),
             plan.steps(KEEP_FIRING.total_seconds()),
+            warmup=plan.steps(ANOMALY_WARMUP.total_seconds()),
         )
 
     def run(self, chunk: Chunk) -> Result:
@@ -224,16 +226,17 @@ class Budget:
         return Result(forecast, firing)
 
 
-def make_evaluator(plan: Plan) -> Evaluator:
-    from firebreak.detect.sessions import Runaway, SessionThreshold
+# The evaluator of each trigger kind (runbooks.kinds.KINDS), by name; runaway is in sessions.
+EVALUATORS: dict[str, type[Threshold | BurnRate | Anomaly | Change | Budget]] = {
+    "threshold": Threshold,
+    "burn_rate": BurnRate,
+    "anomaly": Anomaly,
+    "change": Change,
+    "budget": Budget,
+}
 
+
+def make_evaluator(plan: Plan) -> Evaluator:
     if plan.signal in ("session_steps_max", "session_cost_max"):
         return Runaway(plan) if plan.kind == "runaway" else SessionThreshold(plan)
-    kinds: dict[str, type[Threshold | BurnRate | Anomaly | Change | Budget]] = {
-        "threshold": Threshold,
-        "burn_rate": BurnRate,
-        "anomaly": Anomaly,
-        "change": Change,
-        "budget": Budget,
-    }
-    return kinds[plan.kind](plan)
+    return EVALUATORS[plan.kind](plan)

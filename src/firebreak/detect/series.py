@@ -1,8 +1,9 @@
 """``firebreak detect``: one exported metric in (timestamp,value), a score and an alarm per row out.
 
 Rows are evaluated in time order (unsorted input is sorted; the output keeps the input order).
-Duplicate timestamps are refused. Empty or NaN values are no data: score 0 and, for the state
-machines, an evaluation that is not true.
+Rows that repeat a timestamp (a daylight-saving change, a duplicated export row) are scored in
+input order and counted in ``Series.repeated``. Empty or NaN values are no data: the row gets
+score 0 and alarm 0, and, for the state machines, an evaluation that is not true.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ from pathlib import Path
 
 import numpy as np
 
-from firebreak.detect.cores import AnomalyCore, ChangeCore
+from firebreak.detect.anomaly import AnomalyCore
+from firebreak.detect.cores import ChangeCore, SeasonalBaseline
 from firebreak.errors import InputError, Location
 from firebreak.signals.columns import parse_time
 from firebreak.signals.schema import F64, B
 
 DAY_S = 86400.0
+WINDOW_ROWS = 3000  # anomaly: the range a value must leave, in rows
+QUIET_ROWS = 12  # anomaly: rows below the sensitivity that end an alarm
+WARMUP_ROWS = 150  # anomaly: rows with values before the first alarm
 
 
 @dataclass
@@ -28,6 +33,7 @@ class Series:
     raw_values: list[str]
     times: F64
     values: F64
+    repeated: int = 0  # rows whose timestamp an earlier row already had
 
 
 @dataclass(frozen=True)
@@ -73,9 +79,9 @@ def read_series(path: Path) -> Series:
         raw_v.append(row[vi])
     if not times:
         raise InputError("no rows after the header", location=Location(source))
-    series = Series(raw_t, raw_v, np.array(times), np.array(values, dtype=np.float64))
-    _check_duplicates(series, source)
-    return series
+    stamps = np.array(times)
+    repeated = int(stamps.shape[0] - np.unique(stamps).shape[0])
+    return Series(raw_t, raw_v, stamps, np.array(values, dtype=np.float64), repeated)
 
 
 def _value(text: str, where: Location) -> float:
@@ -90,30 +96,21 @@ def _value(text: str, where: Location) -> float:
     return value
 
 
-def _check_duplicates(series: Series, source: str) -> None:
-    order = np.argsort(series.times, kind="stable")
-    ordered = series.times[order]
-    dup = np.flatnonzero(np.diff(ordered) == 0)
-    if dup.size:
-        first, second = sorted((int(order[dup[0]]), int(order[dup[0] + 1])))
-        raise InputError(
-            f"duplicate timestamp {series.raw_times[second]!r} (rows {first + 2} and "
-            f"{second + 2}); a series has one value per timestamp",
-            location=Location(source),
-        )
-
-
 def score_series(series: Series, options: Options) -> tuple[F64, B]:
     """(score >= 0, alarm) per row, in input order."""
     order = np.argsort(series.times, kind="stable")
     times, values = series.times[order], series.values[order]
-    step = float(np.median(np.diff(times))) if times.shape[0] > 1 else 60.0
+    steps = np.diff(times)
+    steps = steps[steps > 0]
+    step = float(np.median(steps)) if steps.size else 60.0
     if options.kind == "threshold":
         score, alarm = _threshold(times, values, options)
     elif options.kind == "change":
         score, alarm = _change(values, step, options)
     else:
-        score, alarm = _anomaly(values, step, options)
+        score, alarm = _anomaly(values, options)
+    missing = np.isnan(values)
+    score, alarm = np.where(missing, 0.0, score), alarm & ~missing
     out_score, out_alarm = np.empty_like(score), np.empty_like(alarm)
     out_score[order], out_alarm[order] = score, alarm
     return out_score, out_alarm
@@ -127,16 +124,15 @@ def noise(values: F64) -> float:
     return float(1.4826 * np.median(np.abs(diffs - np.median(diffs))) / math.sqrt(2))
 
 
-def _anomaly(values: F64, step: float, options: Options) -> tuple[F64, B]:
+def _anomaly(values: F64, options: Options) -> tuple[F64, B]:
+    """The runbooks' anomaly core over rows (the rows are the steps, however far apart)."""
     core = AnomalyCore(
-        step,
-        1,
-        options.baseline_s,
+        WINDOW_ROWS,
         options.sensitivity,
         "both",
-        need_on=3,
-        need_off=6,
-        floor=0.5 * noise(values),
+        need_on=1,
+        need_off=QUIET_ROWS,
+        warmup=WARMUP_ROWS,
     )
     score, alarm, _ = core.extend(values[None, :])
     return score[0], alarm[0]
@@ -144,7 +140,7 @@ def _anomaly(values: F64, step: float, options: Options) -> tuple[F64, B]:
 
 def _change(values: F64, step: float, options: Options) -> tuple[F64, B]:
     """CUSUM both ways on what the seasonal baseline does not explain (shift: 3 noise sigmas)."""
-    baseline = AnomalyCore(step, 1, options.baseline_s, options.sensitivity, "both", 3, 6)
+    baseline = SeasonalBaseline(step, 1, options.baseline_s, options.sensitivity, "both", 3, 6)
     _score, _alarm, expected = baseline.extend(values[None, :])
     values = values - expected[0]
     shift = max(3 * noise(values), 1e-9)

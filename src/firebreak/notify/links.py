@@ -70,11 +70,17 @@ def incident_url(base: str, incident_id: int) -> str:
     return f"{base}/incidents/{incident_id}"
 
 
+def existing_key(uow: UnitOfWork) -> str | None:
+    """The store's link-signing key, if a page has ever been sent with links."""
+    found = uow.session.get(AppSecret, KEY_NAME)
+    return found.value if found is not None else None
+
+
 def signing_key(uow: UnitOfWork, now: datetime) -> str:
     """The store's link-signing key, made on first use (one winner if two processes race)."""
-    found = uow.session.get(AppSecret, KEY_NAME)
+    found = existing_key(uow)
     if found is not None:
-        return found.value
+        return found
     try:
         with uow.session.begin_nested():
             uow.session.add(AppSecret(name=KEY_NAME, value=secrets.token_hex(32), created_at=now))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import warnings
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
@@ -15,13 +18,37 @@ def address_hash(address: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """Keep the scheme and host, drop credentials, path and query: ``https://hooks.x.com/***``."""
+    """A URL with its secrets hidden. Web URLs keep the scheme and host and drop credentials,
+    path and query (``https://hooks.x.com/***``); any other scheme is an Apprise URL, whose
+    secrets may sit anywhere (``pbul://o.<token>``), so Apprise itself prints it with each
+    secret hidden (``url(privacy=True)``); a URL Apprise cannot read shows its scheme only."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
     except ValueError:
         return "***"
-    return f"{parts.scheme}://{host}/***" if parts.scheme else "***"
+    if not parts.scheme:
+        return "***"
+    if parts.scheme.lower() in ("http", "https"):
+        return f"{parts.scheme}://{host}/***"
+    return _apprise_private(url, parts.scheme)
+
+
+@lru_cache(maxsize=1024)
+def _apprise_private(url: str, scheme: str) -> str:
+    import apprise  # heavy: loaded only when an Apprise address is shown
+
+    logging.getLogger("apprise").setLevel(logging.CRITICAL)  # its log lines may quote the URL
+    with warnings.catch_warnings():  # apprise's plugins import the deprecated imghdr module
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            plugin = apprise.Apprise.instantiate(url)
+        except Exception:
+            plugin = None
+        if plugin is None or isinstance(plugin, bool):
+            return f"{scheme}://***"
+        private = str(plugin.url(privacy=True))  # type: ignore[no-untyped-call]
+    return private.split("?", 1)[0].rstrip("/")[:200]
 
 
 def redact_address(contact_type: str, address: str) -> str:

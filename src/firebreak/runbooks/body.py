@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
+from firebreak import limits
 from firebreak.runbooks.model import Runbook, Section, Step
 
 # Heading text (lower case, punctuation trimmed) -> the section it opens.
@@ -74,6 +75,8 @@ for _canonical, _variants in {
 STEP_SECTIONS = ("diagnosis", "mitigation")
 _ROLE = re.compile(r"^\(\s*([A-Za-z][\w -]*?)\s*\)$")
 _EXPECT = ("expect:", "expected:", "expected result:")
+# A line opening containers (block quotes, list items, their indentation) past the limit.
+_DEEP = re.compile(rf"^[ \t>*+\-0-9.)]{{{limits.MARKDOWN_PREFIX}}}", re.MULTILINE)
 
 
 @lru_cache(maxsize=1)
@@ -88,15 +91,23 @@ def _tree(body: str, source: _Source) -> Any:
     """The syntax tree of ``body``: markdown-it.rs, or markdown-it-py where the former panics.
 
     markdown-it.rs is about fifteen times faster, but it panics on a few odd inputs (for example
-    an unclosed fence inside link brackets); those few are parsed by markdown-it-py and adapted to
-    the same node shape.
+    an unclosed fence inside link brackets) and overflows its stack (SIGSEGV, no exception) on
+    containers nested thousands deep (a line of 100,000 ``>``). A body with a line whose
+    container prefix passes ``limits.MARKDOWN_PREFIX`` never reaches it; those and the panics
+    are parsed by markdown-it-py, whose nesting is bounded (``maxNesting``), and adapted to the
+    same node shape.
     """
-    try:
-        with _panic_message_hidden():
-            return _markdown().tree(body)
-    except BaseException as exc:  # a Rust panic is a BaseException
-        if type(exc).__name__ != "PanicException":
-            raise
+    if _DEEP.search(body) is None:
+        try:
+            with _panic_message_hidden():
+                return _markdown().tree(body)
+        except BaseException as exc:  # a Rust panic is a BaseException
+            if type(exc).__name__ != "PanicException":
+                raise
+    return _py_tree(body, source)
+
+
+def _py_tree(body: str, source: _Source) -> Any:
     from markdown_it import MarkdownIt
     from markdown_it.tree import SyntaxTreeNode
 

@@ -6,18 +6,21 @@ an admin token (``Authorization: Bearer <token>``). Errors are ``{"error", "mess
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from firebreak.durations import parse_duration
 from firebreak.errors import InputError, NotFound
 from firebreak.incidents import actions
+from firebreak.incidents.model import IntegrationKind
 from firebreak.web import credentials, reports, views
 from firebreak.web.auth import require
 from firebreak.web.credentials import Principal
+from firebreak.web.keys import Role
 from firebreak.web.service import Service
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -27,6 +30,18 @@ Admin = Annotated[Principal, Depends(require("admin"))]
 IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Incident id")]
 RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Name = Annotated[str, Field(max_length=200)]
+
+
+def _iso_only(value: Any) -> Any:
+    """Refuse numbers where a time belongs: pydantic would read ``since=0.5`` as an epoch time."""
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+(\.\d*)?\s*", value)
+    ):
+        raise ValueError("expected an ISO 8601 time such as 2026-11-27T00:00:00Z, not a number")
+    return value
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
 class _Body(BaseModel):
@@ -59,11 +74,11 @@ class StepIn(_Body):
 
 
 class FaultStartIn(_Body):
-    at: datetime = Field(description="When the fault began (ISO 8601 with an offset), for MTTD.")
+    at: IsoTime = Field(description="When the fault began (ISO 8601 with an offset), for MTTD.")
 
 
 class TokenIn(_Body):
-    role: Literal["viewer", "responder", "admin"]
+    role: Role
     name: Name = ""
     person: Annotated[str, Field(min_length=1, max_length=120)] | None = Field(
         default=None, description="The person the token acts as (actions read person:<id>)."
@@ -71,7 +86,7 @@ class TokenIn(_Body):
 
 
 class IntegrationIn(_Body):
-    kind: Literal["alertmanager", "pagerduty", "generic", "otlp"]
+    kind: IntegrationKind
     name: Name = ""
     service: Annotated[str, Field(max_length=120)] | None = None  # binding (routing.md)
     escalation: Annotated[str, Field(max_length=200)] | None = None
@@ -108,7 +123,7 @@ def list_incidents(
     | None = None,
     service: Annotated[str | None, Query(max_length=120)] = None,
     scenario: Annotated[str | None, Query(max_length=40)] = None,
-    since: datetime | None = None,
+    since: IsoTime | None = None,
     limit: Annotated[int, Query(ge=1, le=views.MAX_LIST)] = 100,
 ) -> dict[str, Any]:
     svc = service_of(request)
@@ -231,8 +246,8 @@ def oncall(
 def figures(
     request: Request,
     who: Viewer,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoTime | None = None,
+    until: IsoTime | None = None,
     bucket: Literal["day", "week"] = "week",
 ) -> dict[str, Any]:
     for name, value in (("since", since), ("until", until)):

@@ -26,20 +26,32 @@ from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
 from firebreak.incidents import quarantine
 from firebreak.incidents.loop import Loop
-from firebreak.notify.channels import live_channels
+from firebreak.notify.channels import Channels
+from firebreak.notify.live import live_channels
 from firebreak.running import RunningWorkspace
 from firebreak.store.db import Store
-from firebreak.web import api, bodycap, intake, links, maintenance, ui, views, workspace_api
+from firebreak.web import (
+    api,
+    bodycap,
+    intake,
+    links,
+    maintenance,
+    openapi_docs,
+    ui,
+    views,
+    workspace_api,
+)
 from firebreak.web.service import Service
 from firebreak.workspace import Workspace
 
 log = logging.getLogger("firebreak.web")
 MACHINE_PREFIXES = ("/api/", "/intake/", "/v1/", "/v2/", "/healthz", "/metrics", "/openapi")
-KEY_IN_PATH = re.compile(r"(/intake/[a-z]+/)[^/?\s\"]+")
+KEY_IN_PATH = re.compile(r"(/intake/[a-z]+/|/a/)[^/?\s\"]+")
 
 
 def redact_path(text: str) -> str:
-    """Hide the integration key that intake URLs carry (for log lines)."""
+    """Hide the integration key that intake URLs carry, and the signed token of a page's link
+    (``/a/<token>``), for log lines."""
     return KEY_IN_PATH.sub(r"\1***", text)
 
 
@@ -64,7 +76,10 @@ class FirebreakApp(FastAPI):
             return
         if scope["type"] == "http":  # every other route: its body capped before anything reads it
             if bodycap.declared_too_large(scope):
-                await bodycap.refuse(send)
+                if ui.is_browser_form(scope):
+                    await ui.refuse_large_form(scope, receive, send)
+                else:
+                    await bodycap.refuse(send)
                 return
             receive = bodycap.capped(receive)
         await super().__call__(scope, receive, send)
@@ -73,6 +88,7 @@ class FirebreakApp(FastAPI):
         if self.openapi_schema is None:
             schema = super().openapi()
             schema["paths"] = {**intake.openapi_paths(), **schema.get("paths", {})}
+            openapi_docs.complete(schema)
         return self.openapi_schema or {}
 
 
@@ -82,7 +98,7 @@ def create_app(
     clock: Clock,
     *,
     session_key: bytes | None = None,
-    channels: Any = None,
+    channels: Channels | None = None,
     ticks: bool = True,
     tick_interval: float = 1.0,
     worker_id: str = "serve",

@@ -22,6 +22,7 @@ from firebreak.notify import links
 from firebreak.store.db import UnitOfWork
 from firebreak.web import views
 from firebreak.web.service import Service
+from firebreak.web.ui import templates
 
 router = APIRouter(include_in_schema=False)
 HEADERS = {
@@ -39,7 +40,6 @@ def _svc(request: Request) -> Service:
 
 
 def _render(request: Request, status: int = 200, **data: Any) -> HTMLResponse:
-    from firebreak.web.ui import templates
 
     context = {"user": None, "csrf": "", "error": None, "done": None, **data}
     return templates.TemplateResponse(
@@ -50,7 +50,10 @@ def _render(request: Request, status: int = 200, **data: Any) -> HTMLResponse:
 def _claim(uow: UnitOfWork, service: Service, token: str) -> links.Claim:
     if len(token) > TOKEN_MAX:
         raise links.LinkRefused("this link is too long to be one firebreak issued")
-    claim = links.Signer(links.signing_key(uow, service.clock.now())).read(token)
+    key = links.existing_key(uow)  # reading a link never writes: no key, no link was issued
+    if key is None:
+        raise links.LinkRefused("this link is not one firebreak issued", reason="tampered")
+    claim = links.Signer(key).read(token)
     if claim.person_id not in service.workspace.org.people:
         raise links.LinkRefused(f"{claim.person_id} is no longer in the org", reason="mismatch")
     links.check(uow, claim, service.clock.now())

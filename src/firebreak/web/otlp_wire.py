@@ -98,9 +98,79 @@ def from_protobuf(body: bytes, what: str) -> dict[str, Any]:
 
 
 def as_json(message: Message) -> dict[str, Any]:
-    """A decoded request in the OTLP/JSON shape (camelCase keys, enums as numbers)."""
+    """A decoded request in the OTLP/JSON shape the reader takes (camelCase keys, enums as
+    numbers). Only the fields the reader uses are mapped, straight from the messages: the
+    generic ``json_format`` conversion is several times slower on large exports."""
+    if isinstance(message, trace_service_pb2.ExportTraceServiceRequest):
+        return {"resourceSpans": [_resource_spans(r) for r in message.resource_spans]}
+    if isinstance(message, metrics_service_pb2.ExportMetricsServiceRequest):
+        return {"resourceMetrics": [_resource_metrics(r) for r in message.resource_metrics]}
     data: dict[str, Any] = json_format.MessageToDict(message, use_integers_for_enums=True)
     return data
+
+
+def _value(v: Any) -> dict[str, Any]:
+    kind = v.WhichOneof("value")
+    if kind == "string_value":
+        return {"stringValue": v.string_value}
+    if kind == "bool_value":
+        return {"boolValue": v.bool_value}
+    if kind == "int_value":
+        return {"intValue": v.int_value}
+    if kind == "double_value":
+        return {"doubleValue": v.double_value}
+    return {}  # arrays, maps and bytes: no GenAI attribute the reader uses is one
+
+
+def _attrs(items: Any) -> list[dict[str, Any]]:
+    return [{"key": a.key, "value": _value(a.value)} for a in items]
+
+
+def _resource_spans(res: Any) -> dict[str, Any]:
+    return {
+        "resource": {"attributes": _attrs(res.resource.attributes)},
+        "scopeSpans": [
+            {
+                "spans": [
+                    {
+                        "attributes": _attrs(span.attributes),
+                        "startTimeUnixNano": span.start_time_unix_nano,
+                        "endTimeUnixNano": span.end_time_unix_nano,
+                        "status": {"code": span.status.code},
+                    }
+                    for span in scope.spans
+                ]
+            }
+            for scope in res.scope_spans
+        ],
+    }
+
+
+def _resource_metrics(res: Any) -> dict[str, Any]:
+    scopes = []
+    for scope in res.scope_metrics:
+        metrics = []
+        for metric in scope.metrics:
+            entry: dict[str, Any] = {"name": metric.name}
+            if metric.WhichOneof("data") == "histogram":
+                hist = metric.histogram
+                entry["histogram"] = {
+                    "aggregationTemporality": hist.aggregation_temporality,
+                    "dataPoints": [
+                        {
+                            "attributes": _attrs(p.attributes),
+                            "timeUnixNano": p.time_unix_nano,
+                            "bucketCounts": list(p.bucket_counts),
+                            "explicitBounds": list(p.explicit_bounds),
+                            "sum": p.sum,
+                            "count": p.count,
+                        }
+                        for p in hist.data_points
+                    ],
+                }
+            metrics.append(entry)
+        scopes.append({"metrics": metrics})
+    return {"resource": {"attributes": _attrs(res.resource.attributes)}, "scopeMetrics": scopes}
 
 
 def response(what: str, rejected: int, message: str) -> Message:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,12 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from firebreak import __version__
+from firebreak import __version__, limits
 from firebreak.durations import parse_duration
 from firebreak.errors import FirebreakError, Forbidden, InputError, NotFound, Unauthorized
 from firebreak.incidents import actions, quarantine
 from firebreak.runbooks.model import SCENARIOS
 from firebreak.web import detail, reports, timefmt, views
+from firebreak.web.api import actor_of
 from firebreak.web.auth import (
     NONCE_COOKIE,
     SESSION_COOKIE,
@@ -35,6 +37,7 @@ from firebreak.web.auth import (
     read_session,
     session_user,
 )
+from firebreak.web.charts import fmt_duration, fmt_percent
 from firebreak.web.credentials import Principal, find_token
 from firebreak.web.keys import role_allows
 from firebreak.web.service import Service
@@ -78,7 +81,7 @@ def person_of(service: Service, principal: Principal | None) -> str | None:
     """The org person a signed-in principal stands for, if any."""
     if principal is None:
         return None
-    named = getattr(principal, "person", None) or principal.name
+    named = principal.person_id or principal.name
     return named if named in service.workspace.org.people else None
 
 
@@ -344,11 +347,11 @@ def incident_rows(
 
 
 @router.get("/incidents/{incident_id}")
-def incident(request: Request, incident_id: int) -> Response:
+def incident(request: Request, incident_id: int, refused: str = "") -> Response:
     user = _viewer(request)
     if user is None:
         return _login_redirect(request)
-    return _incident_page(request, user, incident_id)
+    return _incident_page(request, user, incident_id, REFUSED.get(refused))
 
 
 def _incident_page(
@@ -380,7 +383,6 @@ def _incident_page(
 async def _incident_action(request: Request, incident_id: int, run: Any) -> Response:
     """Run one action from the incident page's form; on bad input, the page again with the
     message on top (nothing changed: the unit of work rolls back)."""
-    from firebreak.web.api import actor_of
 
     principal, form = await _form_user(request, "responder")
     svc = _svc(request)
@@ -546,7 +548,6 @@ def figures_page(request: Request) -> Response:
 
 
 def _kpis(data: dict[str, Any]) -> list[dict[str, str]]:
-    from firebreak.web.charts import fmt_duration, fmt_percent
 
     def dur(key: str) -> str:
         value = data[key]["median"]
@@ -613,6 +614,13 @@ CSP = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 MACHINE_PATHS = ("/intake/", "/v1/", "/v2/", "/healthz", "/metrics")
+MACHINE_PREFIXES = ("/api/", *MACHINE_PATHS)
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": CSP,
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
 NO_STORE_PATHS = ("/incidents", "/api/", "/oncall", "/figures", "/runbooks", "/a/")
 
 
@@ -633,9 +641,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 if not path.startswith(MACHINE_PATHS):
-                    headers.setdefault("X-Frame-Options", "DENY")
-                    headers.setdefault("Content-Security-Policy", CSP)
-                    headers.setdefault("Referrer-Policy", "same-origin")
+                    for name, value in SECURITY_HEADERS.items():
+                        headers.setdefault(name, value)
                 if path.startswith(NO_STORE_PATHS) or path in ("/", "/login", "/logout"):
                     headers["Cache-Control"] = "no-store"
             await send(message)
@@ -739,3 +746,64 @@ async def ui_undo_step(request: Request, incident_id: int, step_key: str) -> Res
         incident_id,
         lambda uow, actor, now, form: actions.undo_step(uow, incident_id, step_key, actor, now),
     )
+
+
+# --- A form too large to read: a page in plain words, not a bare 413 -------------------------
+
+REFUSED = {
+    "too_large": (
+        f"That form was too large to take: a form holds at most {limits.BODY_OTHER // 1024} KiB "
+        f"and a note at most {NOTE_MAX:,} characters. Nothing was changed; shorten it, or put "
+        "the long text somewhere else and link to it."
+    ),
+}
+DRAIN_MAX = 8 * 1024 * 1024  # a browser's form up to this size is read (and dropped) to answer it
+INCIDENT_FORM = re.compile(r"^/incidents/([1-9][0-9]{0,9})/[a-z_]+(?:/[a-z0-9._]+){0,2}$")
+
+
+def is_browser_form(scope: Any) -> bool:
+    """A form posted by the UI's pages (not the API, not intake)."""
+    if scope.get("method") != "POST" or str(scope.get("path", "")).startswith(MACHINE_PREFIXES):
+        return False
+    headers = dict(scope.get("headers", ()))
+    kind = headers.get(b"content-type", b"").split(b";")[0].strip()
+    return kind in (b"application/x-www-form-urlencoded", b"multipart/form-data")
+
+
+async def refuse_large_form(scope: Any, receive: Any, send: Any) -> None:
+    """Answer a form whose body is over the cap: its bytes are read and dropped (never kept, up to
+    ``DRAIN_MAX``, so the browser sees the answer rather than a reset connection), then the user
+    is sent back to the incident with the reason on top, or shown a short page."""
+    drained, more = 0, True
+    while more and drained <= DRAIN_MAX:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        more = bool(message.get("more_body"))
+    match = INCIDENT_FORM.match(str(scope.get("path", "")))
+    headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+    headers += [(b"cache-control", b"no-store"), (b"connection", b"close")]
+    if match is not None:
+        location = f"/incidents/{match.group(1)}?refused=too_large".encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 303,
+                "headers": [*headers, (b"location", location)],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
+        return
+    page = (
+        '<!doctype html><meta charset="utf-8"><title>Too large</title>'
+        '<link rel="stylesheet" href="/static/app.css"><main><div class="panel error-page">'
+        f"<h1>That is too large</h1><p>{REFUSED['too_large']}</p>"
+        '<p><a class="btn btn-small" href="/incidents">Back to incidents</a></p></div></main>'
+    ).encode()
+    headers += [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", str(len(page)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": page})
