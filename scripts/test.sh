@@ -2,7 +2,7 @@
 # Installs what the test suite needs and runs all of it: system packages (Chromium for the browser
 # tests, Alertmanager and Prometheus as real peers) when missing, a running PostgreSQL, the project's
 # own virtual environment (.venv) with the test extras, then ruff, mypy --strict and pytest.
-# Arguments go to pytest. FIREBREAK_FRESH_VENV=1 rebuilds .venv from nothing first.
+# Arguments go to pytest (after `-n auto`). FIREBREAK_FRESH_VENV=1 rebuilds .venv from nothing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,4 +37,5 @@ py=.venv/bin/python
 # The code stays as STYLE.md asks: ruff clean, mypy --strict clean (configured in pyproject.toml).
 "$py" -m ruff check --quiet src tests benchmarks
 "$py" -m mypy --no-error-summary
-"$py" -m pytest "$@"
+# Every test, on all cores (pytest-xdist); `-m "not slow"` gives the fast lane, `-n 0` one process.
+"$py" -m pytest -n auto "$@"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -14,6 +16,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
     )
 
 
+@pytest.mark.slow
 def test_init_then_lint_is_clean(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
     made = run("init", str(demo))
@@ -44,6 +47,7 @@ def test_example_covers_the_four_scenarios(example_workspace: Path) -> None:
     assert any(s.overrides for s in ws.org.schedules.values())
 
 
+@pytest.mark.slow
 def test_init_leaves_an_existing_workspace_alone(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
     assert run("init", str(demo)).returncode == 0
@@ -54,6 +58,7 @@ def test_init_leaves_an_existing_workspace_alone(tmp_path: Path) -> None:
     assert (demo / "firebreak.toml").read_text() == "# mine\n"
 
 
+@pytest.mark.slow
 def test_init_refuses_to_overwrite_files_of_another_kind(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
     (demo / "org").mkdir(parents=True)

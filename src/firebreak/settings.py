@@ -20,7 +20,9 @@ from pydantic import (
 
 from firebreak.durations import parse_duration
 from firebreak.errors import InputError, Location
+from firebreak.incidents.inhibit import check_matchers
 from firebreak.org.model import TimeZone
+from firebreak.yamlsrc import read_text
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Profile = Literal["small", "mid", "large"]
@@ -219,7 +221,6 @@ class SourcesSection(_Strict):
 
 
 def _check_inhibit_matchers(value: dict[str, str]) -> dict[str, str]:
-    from firebreak.incidents.inhibit import check_matchers
 
     check_matchers(value)
     return value
@@ -313,7 +314,6 @@ def load_settings(path: Path, display: str = "firebreak.toml") -> Settings:
     problem at its line and column (an unknown key with the keys accepted there)."""
     if not path.exists():
         return Settings()
-    from firebreak.yamlsrc import read_text
 
     text = read_text(path, display)
     data = _parse_toml(text, display)

@@ -16,10 +16,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from firebreak.errors import InputError, Location, WorkspaceError
-from firebreak.lint.findings import Finding, finding
+from firebreak.lint.findings import Finding, finding, validation_findings
 from firebreak.org.model import ORG_SECTIONS, Org, Strict
 from firebreak.runbooks.model import Runbook
-from firebreak.settings import Settings, SettingsError, load_settings
+from firebreak.runbooks.parser import check_runbook_refs, parse_runbook
+from firebreak.runbooks.primed import Primed
+from firebreak.settings import Settings, SettingsError, load_settings, locate_setting
 from firebreak.yamlsrc import YList, YMap, loads, locate, read_text
 
 
@@ -59,27 +61,6 @@ def display_path(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
-
-
-def validation_findings(
-    exc: ValidationError, raw: Any, display: str, prefix: tuple[Any, ...] = ()
-) -> list[Finding]:
-    """Turn pydantic errors into FB101/FB102/FB103 findings at the right line and column."""
-    out = []
-    for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        path = prefix + loc
-        line, col = locate(raw, path)
-        where = Location(display, line, col)
-        dotted = ".".join(str(p) for p in path)
-        if err["type"] == "missing":
-            out.append(finding("FB101", f"missing required key {dotted!r}", where))
-        elif err["type"] == "extra_forbidden":
-            out.append(finding("FB102", f"unknown key {dotted!r}", where))
-        else:
-            msg = err["msg"].removeprefix("Value error, ")
-            out.append(finding("FB103", f"{dotted}: {msg}", where))
-    return out
 
 
 def _load_org_file(path: Path, display: str, org: Org, findings: list[Finding]) -> None:
@@ -187,7 +168,6 @@ def _check_org_refs(org: Org, findings: list[Finding]) -> None:
 
 def _check_routing_refs(root: Path, workspace: Workspace, findings: list[Finding]) -> None:
     """FB104 for ids that ``[routing]`` names but the org or the runbooks do not define."""
-    from firebreak.settings import locate_setting
 
     routing = workspace.settings.routing
     org = workspace.org
@@ -232,21 +212,11 @@ def _check_routing_refs(root: Path, workspace: Workspace, findings: list[Finding
         )
 
 
-def ref_exists(org: Org, ref: str) -> bool:
-    kind, _, ident = ref.partition(":")
-    tables: dict[str, dict[str, Any]] = {
-        "person": org.people,
-        "team": org.teams,
-        "schedule": org.schedules,
-    }
-    table = tables.get(kind)
-    return table is not None and ident in table
+def load_workspace(root: Path, primed: Primed | None = None) -> LoadResult:
+    """Load everything under ``root``; problems become findings, nothing raises for bad content.
 
-
-def load_workspace(root: Path) -> LoadResult:
-    """Load everything under ``root``; problems become findings, nothing raises for bad content."""
-    from firebreak.runbooks.parser import check_runbook_refs, parse_runbook
-
+    ``primed`` holds runbooks parsed ahead (``runbooks.batch.prime``); each is used only if its
+    file is unchanged since."""
     if not root.is_dir():
         raise WorkspaceError(f"workspace folder not found: {root}")
     findings: list[Finding] = []
@@ -266,7 +236,7 @@ def load_workspace(root: Path) -> LoadResult:
     seen: dict[str, str] = {}
     for path in sorted((root / "runbooks").glob("**/*.md")):
         display = display_path(path, root)
-        runbook, problems = parse_runbook(path, display)
+        runbook, problems = parse_runbook(path, display, primed)
         findings.extend(problems)
         if runbook is None:
             continue

@@ -2,8 +2,8 @@
 
 Mappings load as :class:`YMap` (a dict) and sequences as :class:`YList` (a list); both carry the
 1-based position of the node and of each key or item. Scalars are plain Python values. Aliases
-are shared, not copied, but counted as often as they are used: a document that would expand past
-``limits.YAML_NODES`` nodes (an alias bomb) is an error at the alias that passes the limit.
+are shared, not copied, but counted as often as they are used: a document whose aliases would add
+more than ``limits.YAML_NODES`` nodes (an alias bomb) is an error at the alias that passes it.
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ class _Builder:
         self.sizes: dict[int, int] = {}  # nodes each built collection expands to
         self.active: set[int] = set()
         self.size = 1
+        self.aliased = 0  # nodes that aliases add beyond the document's own
 
     def mark(self, node: yaml.Node) -> Pos:
         return (node.start_mark.line + 1 + self.offset, node.start_mark.column + 1)
@@ -109,6 +110,14 @@ class _Builder:
         ident = id(node)
         if ident in self.done:  # an alias: shared here, but walked in full by whoever reads it
             self.size = self.sizes.get(ident, 1)
+            self.aliased += self.size
+            if self.aliased > limits.YAML_NODES:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"aliases expand this document by more than {limits.YAML_NODES:,} nodes",
+                    node.start_mark,
+                )
             return self.done[ident]
         if ident in self.active:
             raise yaml.constructor.ConstructorError(
@@ -125,17 +134,6 @@ class _Builder:
         self.done[ident] = value
         self.sizes[ident] = self.size
         return value
-
-    def _count(self, total: int, node: yaml.Node) -> int:
-        total += self.size
-        if total > limits.YAML_NODES:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"aliases expand this document past {limits.YAML_NODES:,} nodes",
-                node.start_mark,
-            )
-        return total
 
     def mapping(self, node: yaml.MappingNode) -> YMap:
         if any(key.tag in _SPECIAL_KEYS for key, _ in node.value):
@@ -158,7 +156,7 @@ class _Builder:
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
             m[key] = self.build(value_node)
-            total = self._count(total + 1, value_node)
+            total += 1 + self.size
             m.key_pos[key] = self.mark(key_node)
             m.value_pos[key] = self.mark(value_node)
         self.size = total
@@ -171,7 +169,7 @@ class _Builder:
         total = 1
         for child in node.value:
             seq.append(self.build(child))
-            total = self._count(total, child)
+            total += self.size
             seq.item_pos.append(self.mark(child))
         self.size = total
         return seq

@@ -8,6 +8,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from firebreak.drills.coverage import Participation, pageable, undrilled
 from firebreak.workspace import require
 
@@ -38,6 +40,7 @@ def test_a_recent_drill_covers_its_participants_only(example_workspace: Path) ->
     assert ("mei", "chat-api-inference-outage") not in gaps  # never paged for it
 
 
+@pytest.mark.slow
 def test_a_tabletop_as_a_person_removes_them_from_the_list(example_workspace: Path) -> None:
     def firebreak(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -83,6 +83,7 @@ def cli(args: list[str]) -> int:
     return 0
 
 
+@pytest.mark.slow
 def test_live_drill_posts_a_drill_marked_alert_and_grades_the_incident(
     server: tuple[str, Server], example_workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -116,6 +117,7 @@ def test_live_drill_posts_a_drill_marked_alert_and_grades_the_incident(
     assert KEY not in out + err
 
 
+@pytest.mark.slow
 def test_a_refused_key_is_exit_2_without_the_key_in_the_message(
     server: tuple[str, Server], example_workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -150,6 +152,7 @@ def test_an_unreachable_server_is_exit_2(
     assert "cannot reach http://127.0.0.1:9" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_live_result_is_recorded_as_live(
     server: tuple[str, Server], example_workspace: Path
 ) -> None:

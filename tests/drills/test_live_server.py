@@ -26,6 +26,8 @@ from firebreak.web.app import create_app
 from firebreak.web.credentials import create_integration, create_token
 from firebreak.workspace import require
 
+pytestmark = pytest.mark.slow  # starts firebreak or a server
+
 
 class Server:
     def __init__(self, url: str, key: str, tokens: dict[str, str], pages: RecordingChannel) -> None:

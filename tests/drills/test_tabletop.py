@@ -7,12 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from firebreak.store.db import open_store
 from firebreak.store.tables import DrillRun
 
 from .helpers import recorded
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 # Acknowledge, then six steps of chat-api-inference-outage: done, notes then done, skip, done x3.
 ANSWERS = "\nd\nn\nthe deploy history was empty\nd\ns\nd\nd\nd\n"

@@ -104,6 +104,7 @@ def pages_to(root: Path, person: str, dedup: str) -> list[str]:
                 select(Notification).where(
                     Notification.incident_id == alert.incident_id,
                     Notification.level == 0,
+                    Notification.timer_id.is_not(None),  # an escalation page, not a role notice
                     Notification.person_id == person,
                 )
             )
@@ -170,7 +171,8 @@ def test_edits_reach_the_running_server_and_broken_files_never_stop_paging(
         post_alert(server.url, key, "after-override", "chat-api", "inference_outage")
         assert wait_for(lambda: pages_to(root, other, "after-override"), timeout=30)
         assert not pages_to(root, before, "after-override")
-        assert re.search(rf"PAGE {other} via", server.err.read_text())
+        printed = rf"PAGE {other} via"  # the example's console channel, on serve's stderr
+        assert wait_for(lambda: re.search(printed, server.err.read_text()), timeout=30)
 
         # 2. A broken YAML file is refused whole; the running workspace keeps paging.
         good = client.get("/api/workspace").json()["revision"]

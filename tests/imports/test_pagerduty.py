@@ -7,10 +7,13 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from import_helpers import FIXTURES, run_import
 
 from firebreak.org.oncall import coverage
 from firebreak.workspace import load_workspace
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 PD = FIXTURES / "pagerduty"
 

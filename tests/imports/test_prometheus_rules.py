@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from import_helpers import FIXTURES, run_import
 
 from firebreak.workspace import load_workspace
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 RULES = FIXTURES / "prometheus"
 # What lint may say about a freshly imported runbook: only what a person still has to write.

@@ -16,6 +16,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from incident_helpers import load, outage, push
 from sqlalchemy import select
 
@@ -24,6 +25,8 @@ from firebreak.notify.channels import RecordingChannel
 from firebreak.org import oncall
 from firebreak.store.db import Store
 from firebreak.store.tables import Notification
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 T0 = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
 INCIDENTS = 25

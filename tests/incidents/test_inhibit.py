@@ -144,9 +144,23 @@ def provider_alert(key: str = "openai-429", provider: str = "openai") -> AlertIn
 
 
 def pages(store: Store) -> list[tuple[int, str]]:
+    """Escalation pages (role notices apart), as (incident, person)."""
     with store.unit_of_work(readonly=True) as uow:
-        rows = uow.session.scalars(select(Notification).order_by(Notification.id)).all()
+        rows = uow.session.scalars(
+            select(Notification).where(Notification.kind == "page").order_by(Notification.id)
+        ).all()
         return [(r.incident_id, r.person_id) for r in rows]
+
+
+def contacted(store: Store, incident_id: int) -> set[str]:
+    """Everyone the incident paged or told of a role (not cancelled)."""
+    with store.unit_of_work(readonly=True) as uow:
+        rows = uow.session.scalars(
+            select(Notification).where(
+                Notification.incident_id == incident_id, Notification.status != "cancelled"
+            )
+        ).all()
+        return {r.person_id for r in rows}
 
 
 def test_an_outage_alert_after_the_provider_incident_joins_it_and_pages_nobody(
@@ -201,6 +215,7 @@ def test_an_open_outage_incident_is_merged_into_the_provider_incident_that_comes
     assert copied == [f"#{first}: {text}" for text in first_timeline]
     assert "merged" in kinds
     assert pages(store) == paged_first  # the provider incident paged nobody again
+    assert not contacted(store, first) & contacted(store, cause.id)  # nor told them of a role
     # escalation carries on from where the merged incident stood: level 2 after ack_within
     tick(store, ws, later + timedelta(minutes=10), channel)
     escalated = pages(store)[len(paged_first) :]

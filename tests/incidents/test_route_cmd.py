@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts firebreak or a server
+
 FIREBREAK = [sys.executable, "-m", "firebreak"]
 
 

@@ -11,7 +11,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from firebreak.errors import InputError
 from firebreak.settings import SettingsError, load_settings
+from firebreak.yamlsrc import loads
 
 BOMB = "\n".join(
     [
@@ -88,3 +92,10 @@ def test_every_settings_error_is_reported_at_its_line_with_the_accepted_keys(
         (9, "channels.slack.url: Input should be a valid string"),
         (10, "channels.slack.urll: unknown setting; expected one of retries, url"),
     ]
+
+
+def test_a_large_document_without_aliases_is_not_mistaken_for_a_bomb() -> None:
+    text = "people:\n" + "".join(f"  - {{id: p{i}, name: P}}\n" for i in range(60_000))
+    assert len(loads(text, "org/people.yaml")["people"]) == 60_000  # 180,000 nodes
+    with pytest.raises(InputError, match="aliases expand"):
+        loads(BOMB, "runbook.md")

@@ -37,11 +37,13 @@ def break_runbook(ws: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+@pytest.mark.slow
 def test_clean_workspace_exits_0(small_ws: Path) -> None:
     code, out, _ = run(str(small_ws), "--today", "2026-11-27", "--select", "FB1,FB2,FB3,FB4")
     assert code == 0 and "No findings" in out
 
 
+@pytest.mark.slow
 def test_fail_on_decides_the_exit_status(small_ws: Path) -> None:
     break_runbook(small_ws, "   Expect: one provider or model carries most errors.\n", "")
     args = (str(small_ws), "--today", "2026-11-27", "--select", "FB4")
@@ -53,6 +55,7 @@ def test_fail_on_decides_the_exit_status(small_ws: Path) -> None:
     assert code == 0 and "FB403" not in out
 
 
+@pytest.mark.slow
 def test_error_exits_1_with_location_under_the_given_path(tmp_path: Path, small_ws: Path) -> None:
     break_runbook(small_ws, "severity: sev1", "severity: 1")
     code, out, _ = run("ws", "--today", "2026-11-27", "--select", "FB1", cwd=tmp_path)
@@ -61,6 +64,7 @@ def test_error_exits_1_with_location_under_the_given_path(tmp_path: Path, small_
     assert "1 finding(s): 1 error" in out
 
 
+@pytest.mark.slow
 def test_default_workspace_paths_are_relative_to_it(small_ws: Path, tmp_path: Path) -> None:
     break_runbook(small_ws, "severity: sev1", "severity: 1")
     code, out, _ = run(
@@ -69,6 +73,7 @@ def test_default_workspace_paths_are_relative_to_it(small_ws: Path, tmp_path: Pa
     assert code == 1 and out.startswith(f"runbooks/{GOOD.name}\n")
 
 
+@pytest.mark.slow
 def test_workspace_lint_ignore_setting(small_ws: Path) -> None:
     break_runbook(small_ws, "severity: sev1", "severity: 1")
     (small_ws / "firebreak.toml").write_text('[lint]\nignore = ["FB103"]\n')
@@ -76,6 +81,7 @@ def test_workspace_lint_ignore_setting(small_ws: Path) -> None:
     assert code == 0 and "FB103" not in out
 
 
+@pytest.mark.slow
 def test_today_makes_staleness_reproducible(small_ws: Path) -> None:
     code, out, _ = run(str(small_ws), "--select", "FB201", "--today", "2027-06-01")
     assert "FB201 review overdue by 153 day(s)" in out and code == 0
@@ -83,6 +89,7 @@ def test_today_makes_staleness_reproducible(small_ws: Path) -> None:
     assert code == 2 and "YYYY-MM-DD" in err
 
 
+@pytest.mark.slow
 def test_json_shape(small_ws: Path) -> None:
     break_runbook(small_ws, "above: 0.05", "above: high")
     code, out, _ = run(
@@ -96,6 +103,7 @@ def test_json_shape(small_ws: Path) -> None:
     assert (data[0]["line"], data[0]["col"]) == (16, 3)
 
 
+@pytest.mark.slow
 def test_sarif_shape(small_ws: Path) -> None:
     break_runbook(small_ws, "*(operations)*\n   ```sh", "\n   ```sh")
     code, out, _ = run(
@@ -114,6 +122,7 @@ def test_sarif_shape(small_ws: Path) -> None:
     assert physical["region"] == {"startLine": 37, "startColumn": 1}
 
 
+@pytest.mark.slow
 def test_github_shape(small_ws: Path) -> None:
     break_runbook(small_ws, "severity: sev1", "severity: 1")
     code, out, _ = run(
@@ -126,16 +135,19 @@ def test_github_shape(small_ws: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_help_shows_an_example() -> None:
     code, out, _ = run("--help")
     assert code == 0 and "firebreak lint demo" in out and "--fail-on" in out
 
 
+@pytest.mark.slow
 def test_unknown_code_is_a_usage_error(small_ws: Path) -> None:
     code, _, err = run(str(small_ws), "--select", "FB999")
     assert code == 2 and "unknown rule code" in err
 
 
+@pytest.mark.slow
 def test_no_such_path_exits_2(tmp_path: Path) -> None:
     code, out, err = run(str(tmp_path / "nope"))
     assert code == 2 and "no such file or folder" in out and "nothing could be read" in err
@@ -150,6 +162,7 @@ BAD_FILES: dict[str, bytes] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
 def test_bad_file_alone_is_a_finding_and_exit_2(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
@@ -159,6 +172,7 @@ def test_bad_file_alone_is_a_finding_and_exit_2(tmp_path: Path, name: str) -> No
     assert out.startswith(f"{name}\n{name}:") and "FB100" in out
 
 
+@pytest.mark.slow
 def test_bad_files_beside_a_good_one_exit_1(tmp_path: Path) -> None:
     folder = tmp_path / "loose"
     folder.mkdir()
@@ -176,6 +190,7 @@ def test_bad_files_beside_a_good_one_exit_1(tmp_path: Path) -> None:
     assert not any(f["path"] == "loose/good.md" for f in found)
 
 
+@pytest.mark.slow
 def test_no_front_matter_collection(tmp_path: Path) -> None:
     fixture = Path(__file__).parents[1] / "runbooks" / "fixtures" / "public-style.md"
     code, out, _ = run(str(fixture), "--fail-on", "info")

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from firebreak.clock import SystemClock
 from firebreak.lint.run import lint_paths
 
@@ -30,6 +32,7 @@ def test_example_runbooks_are_parsed_in_full(example_workspace: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_lint_example_exits_0_on_warnings_too(example_workspace: Path) -> None:
     proc = subprocess.run(
         [

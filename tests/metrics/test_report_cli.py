@@ -176,6 +176,7 @@ def report_json(cwd: Path, url: str, *extra: str) -> dict[str, Any]:
     return result
 
 
+@pytest.mark.slow
 def test_figures_worked_by_hand(store: Store, db_url: str, tmp_path: Path) -> None:
     seed(store)
     got = report_json(tmp_path, db_url)
@@ -212,6 +213,7 @@ def test_figures_worked_by_hand(store: Store, db_url: str, tmp_path: Path) -> No
     assert skipped == [("mitigation.2", 2, 1), ("mitigation.1", 1, 0)]
 
 
+@pytest.mark.slow
 def test_text_and_csv(store: Store, db_url: str, tmp_path: Path) -> None:
     seed(store)
     text = run(tmp_path, "--db", db_url, *PERIOD).stdout
@@ -229,6 +231,7 @@ def test_text_and_csv(store: Store, db_url: str, tmp_path: Path) -> None:
     assert ["drill_pass_rate", "scenario:cost_spike", "rate", "0.0", "1"] in rows
 
 
+@pytest.mark.slow
 def test_baseline_round_trip(store: Store, db_url: str, tmp_path: Path) -> None:
     seed(store)
     saved = run(tmp_path, "baseline", "save", "before", "--db", db_url, *PERIOD)
@@ -260,6 +263,7 @@ def test_baseline_round_trip(store: Store, db_url: str, tmp_path: Path) -> None:
     assert "no baseline named 'nope'; saved baselines: before" in missing.stderr
 
 
+@pytest.mark.slow
 def test_postmortem_command(store: Store, db_url: str, tmp_path: Path) -> None:
     first = seed(store)
     out = tmp_path / "pm.md"
@@ -273,6 +277,7 @@ def test_postmortem_command(store: Store, db_url: str, tmp_path: Path) -> None:
     assert missing.returncode == 2 and "incident 9999 does not exist" in missing.stderr
 
 
+@pytest.mark.slow
 def test_empty_store_and_missing_file(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'never.db'}"
     done = run(tmp_path, "--db", url)
@@ -282,6 +287,7 @@ def test_empty_store_and_missing_file(tmp_path: Path) -> None:
     assert empty["mttr_s"]["mean"] is None and empty["false_alarm_rate"] is None
 
 
+@pytest.mark.slow
 def test_workspace_default_and_broken_settings(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
@@ -321,6 +327,7 @@ def test_figures_and_series_from_session(store: Store) -> None:
     assert weeks[1]["incidents"] == 0 and weeks[1]["mttr_median_s"] is None
 
 
+@pytest.mark.slow
 def test_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:
     done = run(tmp_path, "--db", "postgresql://postgres@127.0.0.1:9/none", ok=False)
     assert done.returncode == 2

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
+
 
 def firebreak(cwd: Path, *args: str) -> str:
     done = subprocess.run(

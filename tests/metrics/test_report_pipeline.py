@@ -20,6 +20,8 @@ from firebreak.notify.channels import RecordingChannel
 from firebreak.store.db import Store
 from firebreak.workspace import Workspace, load_workspace
 
+pytestmark = pytest.mark.slow  # starts firebreak or a server
+
 T0 = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
 RUNBOOK = "chat-api-inference-outage"
 

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from firebreak.notify.apprise_channel import AppriseChannel, contact_url, expand_env
-from firebreak.notify.channels import ConsoleChannel, Message, RecordingChannel, live_channels
+from firebreak.notify.channels import ConsoleChannel, Message, RecordingChannel
+from firebreak.notify.live import live_channels
 from firebreak.notify.redact import redact_address, scrub
 from firebreak.notify.webhook import WebhookChannel
 from firebreak.settings import ChannelSection

@@ -8,10 +8,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from org_workspaces import workspace
 
 from firebreak.org.oncall import next_handoffs, on_call
 from firebreak.workspace import load_workspace
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

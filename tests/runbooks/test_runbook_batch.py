@@ -47,21 +47,18 @@ def test_primed_results_are_used_only_for_unchanged_files(many: Path) -> None:
     if threading.active_count() > 1:
         pytest.skip("the test process runs threads, so prime() does not fork")
     files = sorted(many.glob("*.md"))
-    batch.prime([(p, p.name) for p in files])
-    try:
-        first, second = files[0], files[1]
-        assert (str(second), second.name) in batch._PRIMED
-        runbook, _ = parse_runbook(second, second.name)  # taken from the primed results
-        assert (str(second), second.name) not in batch._PRIMED
-        assert runbook is not None and runbook.id == "rb1"
-        first.write_text(GOOD.replace("severity: sev1", "severity: sev2") + "\n")
-        changed, _ = parse_runbook(first, first.name)
-        assert changed is not None and changed.severity == "sev2"
-    finally:
-        batch.clear()
+    primed = batch.prime([(p, p.name) for p in files])
+    first, second = files[0], files[1]
+    assert (str(second), second.name) in primed
+    runbook, _ = parse_runbook(second, second.name, primed)  # taken from the primed results
+    assert (str(second), second.name) not in primed
+    assert runbook is not None and runbook.id == "rb1"
+    first.write_text(GOOD.replace("severity: sev1", "severity: sev2") + "\n")
+    changed, _ = parse_runbook(first, first.name, primed)
+    assert changed is not None and changed.severity == "sev2"
 
 
 def test_few_files_are_not_parsed_ahead(many: Path) -> None:
     files = sorted(many.glob("*.md"))[:3]
-    batch.prime([(p, p.name) for p in files])
-    assert batch.take(files[0], files[0].name) is None
+    primed = batch.prime([(p, p.name) for p in files])
+    assert primed.take(files[0], files[0].name) is None

@@ -6,8 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from firebreak.store.db import open_store
 from firebreak.web.credentials import find_integration, find_token
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import socket
 
+import pytest
 from fb_server import Running
 
 from firebreak import limits
+
+pytestmark = pytest.mark.slow  # starts a server
 
 
 def raw_post(server: Running, path: str, head: str, body: bytes = b"") -> tuple[int, bytes]:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts a server
+
 PROMTOOL = shutil.which("promtool")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 pytestmark = pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed")

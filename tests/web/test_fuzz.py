@@ -20,6 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from firebreak.clock import SystemClock
 from firebreak.examples import write_example
 
+pytestmark = pytest.mark.slow  # starts firebreak or a server
+
 
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:

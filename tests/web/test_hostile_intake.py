@@ -16,6 +16,8 @@ from hostile_server import hostile_server, outcome, outcomes, post
 
 from firebreak.incidents.loop import Loop
 
+pytestmark = pytest.mark.slow  # starts a server
+
 OVERFLOW_TIME = "9999-12-31T23:59:59-23:59"
 
 

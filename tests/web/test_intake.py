@@ -8,7 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fb_server import Running
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

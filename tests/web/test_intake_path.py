@@ -7,12 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fb_server import Running
 from test_intake import fixture, recent_spans
 from test_route_auth import api_routes
 
+from firebreak.incidents.model import INTEGRATION_KINDS
 from firebreak.web.intake import ROUTES
-from firebreak.web.keys import INTEGRATION_KINDS
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 OTLP_METRICS = Path(__file__).parents[1] / "signals" / "fixtures" / "otlp_metrics.json"
 

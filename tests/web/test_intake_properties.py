@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from firebreak.incidents.loop import Loop
 
+pytestmark = pytest.mark.slow  # starts a server
+
 HOSTILE_TEXT = st.sampled_from(
     ["", "\x00", "a\x00b", "\ud800", "x" * 121, "y" * 2000, "é" * 300, "critical", "sev1"]
 )

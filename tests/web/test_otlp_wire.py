@@ -6,10 +6,13 @@ from __future__ import annotations
 import gzip
 import time
 
+import pytest
 from fb_server import Running
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
+
+pytestmark = pytest.mark.slow  # starts a server
 
 PROTO = "application/x-protobuf"
 

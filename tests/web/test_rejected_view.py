@@ -6,12 +6,15 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from fb_server import serve
 from sqlalchemy import update
 
 from firebreak.incidents.intake import _values
 from firebreak.incidents.model import AlertIn
 from firebreak.store.tables import Alert
+
+pytestmark = pytest.mark.slow  # starts a server
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
 

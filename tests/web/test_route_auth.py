@@ -9,11 +9,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.routing import APIRoute
 from fb_server import Running
 
 from firebreak.web.intake import ROUTES
 from firebreak.web.keys import ROLES
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 # The role each state-changing API route needs.
 NEEDS = {"/api/tokens": "admin", "/api/integrations": "admin"}

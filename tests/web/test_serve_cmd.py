@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from firebreak.web.app import RedactKeys, redact_path
 
@@ -57,6 +58,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(30)
 
 
+@pytest.mark.slow
 def test_first_start_prints_an_admin_token_once(example_workspace: Path, tmp_path: Path) -> None:
     proc, out, err = start(example_workspace, tmp_path, "first")
     try:
@@ -76,6 +78,7 @@ def test_first_start_prints_an_admin_token_once(example_workspace: Path, tmp_pat
         stop(proc)
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_missing_workspace(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "firebreak", "serve", "--workspace", str(tmp_path / "nope")],

@@ -6,7 +6,10 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from fb_server import Running
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,7 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fb_server import Running, serve
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 FIXTURE = Path(__file__).parent / "fixtures" / "alertmanager_firing.json"
 

@@ -10,11 +10,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from fb_server import serve
 
 from firebreak.clock import SystemClock
 from firebreak.incidents.pipeline import process_pending
 from firebreak.workspace import load_workspace
+
+pytestmark = pytest.mark.slow  # starts a server
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

@@ -14,6 +14,7 @@ import click
 
 from firebreak.cli.db_cmd import store_url
 from firebreak.cli.options import db_option, workspace_option
+from firebreak.incidents.model import INTEGRATION_KINDS
 
 T = TypeVar("T")
 
@@ -108,9 +109,7 @@ def integration() -> None:
 
 
 @integration.command("create")
-@click.option(
-    "--kind", type=click.Choice(["alertmanager", "pagerduty", "generic", "otlp"]), required=True
-)
+@click.option("--kind", type=click.Choice(INTEGRATION_KINDS), required=True)
 @click.option("--name", default="", help="A label for the sender, e.g. 'prod alertmanager'.")
 @click.option("--service", default=None, help="Bind its alerts to this service (an org id).")
 @click.option(

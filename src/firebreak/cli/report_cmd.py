@@ -120,23 +120,19 @@ def _period(since: str | None, until: str | None) -> Period:
 def build_report(store: Store, period: Period, workspace: str | None) -> dict[str, Any]:
     """Read the period's records and compute every figure (empty when the store has no tables)."""
     from firebreak.metrics import compute
-    from firebreak.metrics.load import load_drill_runs, load_incidents, snapshot_steps
+    from firebreak.metrics.load import figures_from_session
 
     if not has_tables(store):
         return compute([], [], period)
     with store.unit_of_work(readonly=True) as uow:
-        records, rows = load_incidents(uow.session, period)
-        runs = load_drill_runs(uow.session, period)
-        steps = snapshot_steps(rows)
-    missing = {r.runbook_id for r in records if r.runbook_id and r.runbook_id not in steps}
-    if missing:
-        steps.update(_workspace_steps(workspace, missing))
-    return compute(records, runs, period, steps)
+        return figures_from_session(
+            uow.session, period, lambda wanted: _workspace_steps(workspace, wanted)
+        )
 
 
 def _workspace_steps(workspace: str | None, wanted: set[str]) -> dict[str, list[Any]]:
     """Steps of runbooks the store has no snapshot of, from the workspace when it loads."""
-    from firebreak.metrics import StepInfo
+    from firebreak.metrics.load import runbook_steps
     from firebreak.workspace import load_workspace, resolve_root
 
     root = resolve_root(workspace)
@@ -146,11 +142,7 @@ def _workspace_steps(workspace: str | None, wanted: set[str]) -> dict[str, list[
         loaded = load_workspace(root).workspace
     except InputError:
         return {}
-    return {
-        rb.id: [StepInfo(s.key, s.text) for s in rb.steps]
-        for rb in loaded.runbooks
-        if rb.id in wanted and rb.steps
-    }
+    return dict(runbook_steps(loaded.runbooks, wanted))
 
 
 @click.group(invoke_without_command=True)
@@ -358,8 +350,6 @@ def postmortem(
     Example:
       firebreak report postmortem 42 --out postmortems/42.md
     """
-    from firebreak.cli.report_text import postmortem_for
-
     opts = _inherit(ctx, workspace=workspace, db_url=db_url)
     store = open_report_store(opts["workspace"], opts["db_url"])
     try:
@@ -376,3 +366,37 @@ def postmortem(
     partial.write_text(text, encoding="utf-8")
     partial.replace(target)
     click.echo(f"wrote {target}", err=True)
+
+
+def postmortem_for(store: Store, incident_id: int, workspace: str | None) -> str:
+    """The postmortem draft of one stored incident."""
+    from firebreak.errors import NotFound
+    from firebreak.incidents.postmortem import postmortem_markdown
+    from firebreak.metrics.load import incident_record
+
+    if not has_tables(store):
+        raise NotFound(f"incident {incident_id} does not exist (the store is empty)")
+    with store.unit_of_work(readonly=True) as uow:
+        row = uow.incidents.get(incident_id)
+        timeline = list(uow.incidents.timeline(incident_id))
+        roles = list(uow.incidents.roles(incident_id, history=True))
+        steps = list(uow.incidents.steps(incident_id))
+        pages = list(uow.notifications.for_incident(incident_id))
+        record = incident_record(row, steps)
+        runbook: Any = row.runbook
+    if runbook is None and record.runbook_id:
+        runbook = _workspace_runbook(workspace, record.runbook_id)
+    return postmortem_markdown(record, timeline, roles, steps, runbook, pages)
+
+
+def _workspace_runbook(workspace: str | None, runbook_id: str) -> Any:
+    from firebreak.errors import InputError
+    from firebreak.workspace import load_workspace, resolve_root
+
+    root = resolve_root(workspace)
+    if not root.is_dir():
+        return None
+    try:
+        return load_workspace(root).workspace.runbook(runbook_id)
+    except InputError:
+        return None

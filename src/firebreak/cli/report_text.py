@@ -1,17 +1,14 @@
-"""Printing for ``firebreak report``: rich tables for people, and the postmortem lookup."""
+"""Printing for ``firebreak report``: rich tables for people."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from firebreak.durations import format_duration
-
-if TYPE_CHECKING:
-    from firebreak.store.db import Store
 
 
 def seconds(value: float | None) -> str:
@@ -153,38 +150,3 @@ def _comparison(console: Console, comparison: Mapping[str, Any]) -> None:
             f"[{style[verdict]}]{verdict}[/]" if style[verdict] else verdict,
         )
     console.print(table)
-
-
-def postmortem_for(store: Store, incident_id: int, workspace: str | None) -> str:
-    """The postmortem draft of one stored incident."""
-    from firebreak.cli.report_cmd import has_tables
-    from firebreak.errors import NotFound
-    from firebreak.incidents.postmortem import postmortem_markdown
-    from firebreak.metrics.load import incident_record
-
-    if not has_tables(store):
-        raise NotFound(f"incident {incident_id} does not exist (the store is empty)")
-    with store.unit_of_work(readonly=True) as uow:
-        row = uow.incidents.get(incident_id)
-        timeline = list(uow.incidents.timeline(incident_id))
-        roles = list(uow.incidents.roles(incident_id, history=True))
-        steps = list(uow.incidents.steps(incident_id))
-        pages = list(uow.notifications.for_incident(incident_id))
-        record = incident_record(row, steps)
-        runbook: Any = row.runbook
-    if runbook is None and record.runbook_id:
-        runbook = _workspace_runbook(workspace, record.runbook_id)
-    return postmortem_markdown(record, timeline, roles, steps, runbook, pages)
-
-
-def _workspace_runbook(workspace: str | None, runbook_id: str) -> Any:
-    from firebreak.errors import InputError
-    from firebreak.workspace import load_workspace, resolve_root
-
-    root = resolve_root(workspace)
-    if not root.is_dir():
-        return None
-    try:
-        return load_workspace(root).workspace.runbook(runbook_id)
-    except InputError:
-        return None

@@ -169,7 +169,7 @@ def review(
 
 def _send(ws: Workspace, data: dict[str, Any], text: str) -> None:
     from firebreak.errors import FirebreakError
-    from firebreak.notify.channels import live_channels
+    from firebreak.notify.live import live_channels
     from firebreak.review.send import send_review
 
     results = send_review(ws, data, text, live_channels(ws.settings.channels))

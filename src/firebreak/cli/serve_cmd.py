@@ -223,7 +223,7 @@ def worker(
     """
     from firebreak.clock import SystemClock
     from firebreak.incidents.loop import Loop
-    from firebreak.notify.channels import live_channels
+    from firebreak.notify.live import live_channels
 
     name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     ws, store, running = _open(workspace, db_url, f"worker:{name}", watch)

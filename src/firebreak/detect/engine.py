@@ -7,14 +7,14 @@ buckets ``b - w + 1 … b``, that is events with time in ``[T - window, T)``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol
-
 import numpy as np
 
+from firebreak.detect.chunk import Chunk as Chunk
+from firebreak.detect.chunk import Evaluator as Evaluator
+from firebreak.detect.chunk import Result as Result
+from firebreak.detect.kinds import make_evaluator
 from firebreak.detect.plan import Plan
-from firebreak.signals.schema import F64, I64, B, Events, StatusEvents
-from firebreak.signals.windows import aggregate, bucket_key
+from firebreak.signals.schema import I64, Events, StatusEvents
 
 
 def present_none() -> I64:
@@ -100,62 +100,6 @@ class SeriesIndex:
         return dict(zip(self.labels, self.keys[row], strict=True))
 
 
-@dataclass
-class Chunk:
-    """The telemetry one trigger sees for buckets ``b0 … b0 + n_buckets - 1``."""
-
-    events: Events
-    rows: I64
-    buckets: I64  # relative to b0
-    status: StatusEvents
-    status_rows: I64
-    status_buckets: I64
-    n_series: int
-    b0: int
-    n_buckets: int
-    step_s: float
-    tag: str | None = None  # set when the rows are shared with other triggers
-
-    def stats(self, names: tuple[str, ...]) -> dict[str, I64]:
-        """Per (series, bucket) sums, shared by the triggers that select the same events."""
-        if self.tag is None:
-            return aggregate(
-                self.events, self.rows, self.buckets, self.n_series, self.n_buckets, names
-            )
-        tag = f"stats:{self.tag}:{self.n_series}:{self.b0}:{self.n_buckets}:"
-        missing = tuple(n for n in names if tag + n not in self.events.cache)
-        if missing:
-            if tag + "key" not in self.events.cache:
-                self.events.cache[tag + "key"] = bucket_key(
-                    self.rows, self.buckets, self.n_series, self.n_buckets
-                )
-            found = aggregate(
-                self.events,
-                self.rows,
-                self.buckets,
-                self.n_series,
-                self.n_buckets,
-                missing,
-                self.events.cache[tag + "key"],
-            )
-            for name, value in found.items():
-                self.events.cache[tag + name] = value
-        return {n: self.events.cache[tag + n] for n in names}
-
-
-@dataclass
-class Result:
-    """Per series (rows) and step (columns): the signal value and whether the trigger fires."""
-
-    value: F64
-    firing: B
-    notes: dict[int, str] = field(default_factory=dict)  # row -> detail for the summary
-
-
-class Evaluator(Protocol):
-    def run(self, chunk: Chunk) -> Result: ...
-
-
 def select(plan: Plan, events: Events) -> Events:
     """The events a trigger's ``where`` matches (a view cached on the events)."""
     if not plan.trigger.where:
@@ -183,8 +127,6 @@ class TriggerRun:
     """A plan with its series index and carried evaluator state."""
 
     def __init__(self, plan: Plan, shared: dict[tuple[object, ...], SeriesIndex] | None = None):
-        from firebreak.detect.kinds import make_evaluator
-
         self.plan = plan
         key = (
             plan.signal == "provider_status",

@@ -8,9 +8,10 @@ from datetime import timedelta
 import numpy as np
 
 from firebreak.detect.anomaly import AnomalyCore
+from firebreak.detect.chunk import Chunk, Evaluator, Result
 from firebreak.detect.cores import BudgetCore, ChangeCore
-from firebreak.detect.engine import Chunk, Evaluator, Result
 from firebreak.detect.plan import DEFAULT_PAIRS, Plan
+from firebreak.detect.sessions import Runaway, SessionThreshold
 from firebreak.detect.state import History, Rolling, Runs, grow
 from firebreak.durations import format_duration
 from firebreak.signals.schema import F64, I64, B
@@ -225,16 +226,17 @@ class Budget:
         return Result(forecast, firing)
 
 
-def make_evaluator(plan: Plan) -> Evaluator:
-    from firebreak.detect.sessions import Runaway, SessionThreshold
+# The evaluator of each trigger kind (runbooks.kinds.KINDS), by name; runaway is in sessions.
+EVALUATORS: dict[str, type[Threshold | BurnRate | Anomaly | Change | Budget]] = {
+    "threshold": Threshold,
+    "burn_rate": BurnRate,
+    "anomaly": Anomaly,
+    "change": Change,
+    "budget": Budget,
+}
 
+
+def make_evaluator(plan: Plan) -> Evaluator:
     if plan.signal in ("session_steps_max", "session_cost_max"):
         return Runaway(plan) if plan.kind == "runaway" else SessionThreshold(plan)
-    kinds: dict[str, type[Threshold | BurnRate | Anomaly | Change | Budget]] = {
-        "threshold": Threshold,
-        "burn_rate": BurnRate,
-        "anomaly": Anomaly,
-        "change": Change,
-        "budget": Budget,
-    }
-    return kinds[plan.kind](plan)
+    return EVALUATORS[plan.kind](plan)

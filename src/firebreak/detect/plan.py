@@ -8,20 +8,12 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from firebreak.errors import InputError
+from firebreak.runbooks.kinds import BY_NAME, spelled
 from firebreak.runbooks.model import Runbook, Trigger
 from firebreak.signals.schema import LABELS
 from firebreak.signals.windows import SESSION_SIGNALS, SIGNAL_STATS
 
 DEFAULT_STEP = timedelta(seconds=30)
-# Window used when a trigger names none, per kind.
-DEFAULT_WINDOW = {
-    "threshold": timedelta(minutes=5),
-    "anomaly": timedelta(minutes=15),
-    "change": timedelta(minutes=10),
-    "budget": timedelta(hours=1),
-    "runaway": timedelta(hours=1),
-    "burn_rate": timedelta(minutes=5),
-}
 STATUS_LABELS = ("provider",)
 # burn_rate window pairs when a trigger names none: (long, short, factor, action).
 DEFAULT_PAIRS: tuple[tuple[timedelta, timedelta, float, str], ...] = (
@@ -58,7 +50,7 @@ class Plan:
 
     @property
     def window_s(self) -> float:
-        window = self.trigger.window or DEFAULT_WINDOW[self.kind]
+        window = self.trigger.window or BY_NAME[self.kind].window
         return window.total_seconds()
 
     def steps(self, seconds: float) -> int:
@@ -102,7 +94,7 @@ def compile_one(runbook: Runbook, index: int, trigger: Trigger, step: timedelta)
 
     kind = trigger.kind
     if kind is None:
-        raise refuse("no kind (above/below, burn_rate, anomaly, change, budget or runaway)")
+        raise refuse(f"no kind ({spelled()})")
     signal = trigger.signal
     known = set(SIGNAL_STATS) | SESSION_SIGNALS | {"provider_status"}
     if signal not in known:
@@ -115,12 +107,9 @@ def compile_one(runbook: Runbook, index: int, trigger: Trigger, step: timedelta)
         raise refuse(f"{signal} is evaluated by runaway or threshold (above) triggers")
     if signal in SESSION_SIGNALS and kind == "threshold" and trigger.above is None:
         raise refuse(f"{signal} takes a threshold above a value, not below")
-    if kind == "runaway" and signal not in SESSION_SIGNALS:
-        raise refuse("runaway triggers watch session_steps_max or session_cost_max")
-    if kind == "burn_rate" and signal not in ("error_ratio", "timeout_ratio", "throttle_ratio"):
-        raise refuse("burn_rate needs a ratio of bad requests (error_ratio, timeout_ratio, …)")
-    if kind == "budget" and signal != "cost_usd_rate":
-        raise refuse("budget triggers watch cost_usd_rate")
+    watches = BY_NAME[kind].signals
+    if watches and signal not in watches:
+        raise refuse(f"{kind} triggers watch {' or '.join(watches)}")
     if signal == "provider_status" and kind != "threshold":
         raise refuse("provider_status takes a threshold (above or below)")
     if step.total_seconds() <= 0:

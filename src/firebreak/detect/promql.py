@@ -21,9 +21,13 @@ from typing import Any
 import httpx
 import numpy as np
 
+from firebreak.detect.anomaly import AnomalyCore
+from firebreak.detect.cores import ChangeCore
 from firebreak.detect.events import DetectorAlert, Firing
+from firebreak.detect.kinds import ANOMALY_WARMUP, KEEP_FIRING
 from firebreak.durations import format_duration
 from firebreak.errors import FirebreakError
+from firebreak.notify.apprise_channel import expand_env
 from firebreak.runbooks.model import Runbook, Trigger
 
 # Labels the runbook sets itself; a series label of the same name is kept as exported_<name>.
@@ -169,7 +173,6 @@ def _number(text: Any) -> float:
 
 def client_for(source: Any) -> PromClient:
     """The client of a ``[sources.prometheus]`` section (``${ENV}`` in header values expanded)."""
-    from firebreak.notify.apprise_channel import expand_env
 
     headers = {k: expand_env(v) for k, v in source.headers.items()}
     return PromClient(source.url, headers, source.timeout.total_seconds())
@@ -340,9 +343,6 @@ def _condition(plan: PromPlan) -> str:
 
 
 def _make_core(plan: PromPlan) -> Any:
-    from firebreak.detect.anomaly import AnomalyCore
-    from firebreak.detect.cores import ChangeCore
-    from firebreak.detect.kinds import ANOMALY_WARMUP, KEEP_FIRING
 
     trig, step = plan.trigger, CORE_STEP.total_seconds()
     need_on = 1 + (math.ceil(trig.for_.total_seconds() / step) if trig.for_ else 0)

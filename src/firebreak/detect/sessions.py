@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from firebreak.detect.engine import Chunk, Result
+from firebreak.detect.chunk import Chunk, Result
 from firebreak.detect.plan import Plan
 from firebreak.detect.state import Runs
 from firebreak.signals.schema import F64, I64, B

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from firebreak.detect.engine import Result, SeriesIndex
+from firebreak.detect.chunk import Result
+from firebreak.detect.engine import SeriesIndex
 from firebreak.detect.events import DetectorAlert
 from firebreak.detect.plan import Plan
 from firebreak.detect.state import grow

@@ -13,6 +13,7 @@ from typing import Any
 from firebreak.drills.scenario import FaultSpec, Scenario, ScenarioError, parse_scenario
 from firebreak.errors import InputError, Location
 from firebreak.org.model import Org
+from firebreak.signals.generate import PROVIDERS
 from firebreak.workspace import Workspace
 from firebreak.yamlsrc import YMap, locate, read_text
 
@@ -137,7 +138,6 @@ def _fault_problems(org: Org, default: str, fault: FaultSpec) -> list[tuple[str,
         callers = [org.services[name]]
     else:
         return [("service", f"unknown service {name!r}")] if fault.service is not None else []
-    from firebreak.signals.generate import PROVIDERS
 
     if fault.provider and fault.provider not in PROVIDERS:
         simulated = ", ".join(PROVIDERS)

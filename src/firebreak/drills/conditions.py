@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from firebreak.detect.stream import StreamingDetector
+from firebreak.incidents.opening import condition_text
 from firebreak.runbooks.model import Condition, Runbook, Trigger
 from firebreak.signals.schema import Telemetry
 
@@ -78,7 +79,6 @@ class DoneWhen:
 
     def missed(self, runbook_id: str | None) -> list[str]:
         """The criteria that do not hold now, in words."""
-        from firebreak.incidents.opening import condition_text
 
         if runbook_id is None or runbook_id not in self.criteria:
             return []

@@ -8,40 +8,13 @@ fired on normal traffic.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from firebreak.drills.record import DrillRecord, IncidentSeen
+from firebreak.drills.noise import noise
+from firebreak.drills.record import DrillRecord, IncidentSeen, fault_incidents
+from firebreak.drills.results import ObjectiveResult
 from firebreak.drills.scenario import Objectives
 from firebreak.durations import format_duration as fmt
-
-
-@dataclass(frozen=True)
-class ObjectiveResult:
-    name: str
-    passed: bool
-    reason: str
-
-    def as_json(self) -> dict[str, object]:
-        return {"name": self.name, "passed": self.passed, "reason": self.reason}
-
-
-def fault_incidents(record: DrillRecord, *, merged: bool = False) -> list[IncidentSeen]:
-    """Incidents open at the fault's start or opened after it, oldest first; an incident merged
-    into another counts as part of that one (kept only with ``merged``)."""
-    return sorted(
-        (
-            i
-            for i in record.incidents
-            if (merged or i.merged_into is None)
-            and (
-                i.opened_at >= record.fault_start
-                or i.resolved_at is None
-                or i.resolved_at > record.fault_start
-            )
-        ),
-        key=lambda i: i.opened_at,
-    )
 
 
 def fault_incident(record: DrillRecord, expected: str | None = None) -> IncidentSeen | None:
@@ -81,8 +54,6 @@ def grade(objectives: Objectives, record: DrillRecord) -> list[ObjectiveResult]:
     if objectives.resolved_within is not None:
         out.append(resolved_within(objectives.resolved_within, incident, record))
     if objectives.noise:
-        from firebreak.drills.noise import noise
-
         out.append(noise(record, incident))
     return out
 

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from firebreak.clock import Clock
-from firebreak.drills.grading import ObjectiveResult
+from firebreak.drills.results import ObjectiveResult
 from firebreak.drills.scenario import Scenario
 from firebreak.durations import format_duration as fmt
 from firebreak.errors import InputError

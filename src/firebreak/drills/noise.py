@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from firebreak.drills.grading import ObjectiveResult, fault_incidents
-from firebreak.drills.record import DrillRecord, IncidentSeen
+from firebreak.drills.record import DrillRecord, IncidentSeen, fault_incidents
+from firebreak.drills.results import ObjectiveResult
 
 
 def _extra(incident: IncidentSeen, record: DrillRecord) -> str:

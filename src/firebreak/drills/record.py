@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from firebreak.durations import format_duration
+
 # The signals each fault kind moves: a runbook needs a trigger on one of them to detect the fault.
 FAULT_SIGNALS: dict[str, tuple[str, ...]] = {
     "outage": ("error_ratio",),
@@ -117,7 +119,6 @@ class DrillRecord:
 
     def offset(self, at: datetime) -> str:
         """``+2h05m``: an instant as an offset from the drill's start, for reasons."""
-        from firebreak.durations import format_duration
 
         return "+" + format_duration(at - self.start)
 
@@ -146,3 +147,21 @@ class DrillRecord:
 
     def since_fault(self, at: datetime) -> timedelta:
         return at - self.fault_start
+
+
+def fault_incidents(record: DrillRecord, *, merged: bool = False) -> list[IncidentSeen]:
+    """Incidents open at the fault's start or opened after it, oldest first; an incident merged
+    into another counts as part of that one (kept only with ``merged``)."""
+    return sorted(
+        (
+            i
+            for i in record.incidents
+            if (merged or i.merged_into is None)
+            and (
+                i.opened_at >= record.fault_start
+                or i.resolved_at is None
+                or i.resolved_at > record.fault_start
+            )
+        ),
+        key=lambda i: i.opened_at,
+    )

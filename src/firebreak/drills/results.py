@@ -7,9 +7,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from firebreak.drills.grading import ObjectiveResult
 from firebreak.store.db import Store
 from firebreak.store.tables import DrillRun
+
+
+@dataclass(frozen=True)
+class ObjectiveResult:
+    name: str
+    passed: bool
+    reason: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"name": self.name, "passed": self.passed, "reason": self.reason}
 
 
 @dataclass

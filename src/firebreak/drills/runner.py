@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-
 from firebreak.clock import SimClock, SystemClock
 from firebreak.detect.events import DetectorAlert
 from firebreak.detect.plan import DEFAULT_STEP
@@ -30,17 +28,17 @@ from firebreak.detect.stream import StreamingDetector
 from firebreak.drills.catalog import Entry, team_of
 from firebreak.drills.conditions import DoneWhen
 from firebreak.drills.grading import grade
-from firebreak.drills.readback import read_record
+from firebreak.drills.readback import delivered_pages, read_record
 from firebreak.drills.record import DrillRecord
 from firebreak.drills.responders import SimulatedResponders
 from firebreak.drills.results import DrillResult
 from firebreak.drills.traffic import DrillTraffic
 from firebreak.incidents.detector import to_alert
+from firebreak.incidents.escalation import next_wakeup
 from firebreak.incidents.intake import record_alert
 from firebreak.incidents.loop import Loop
 from firebreak.notify.channels import RecordingChannel
 from firebreak.store.db import Store, open_store
-from firebreak.store.tables import Notification
 from firebreak.workspace import Workspace
 
 WORKER = "drill"
@@ -145,19 +143,6 @@ class DrillRun:
         times = [x for x in (self.due, self.responders.next_due()) if x is not None]
         return min(times) if times else None
 
-    def _store_due(self) -> datetime | None:
-        """The next escalation timer or delayed page in the store (asked after each change)."""
-        with self.store.unit_of_work(readonly=True) as uow:
-            timer = uow.timers.next_due()
-            page = uow.session.scalar(
-                select(Notification.next_attempt_at)
-                .where(Notification.status == "pending")
-                .order_by(Notification.next_attempt_at)
-                .limit(1)
-            )
-        times = [x for x in (timer, page) if x is not None]
-        return min(times) if times else None
-
     def _intake(self, alerts: list[DetectorAlert], now: datetime) -> None:
         with self.store.unit_of_work() as uow:
             for alert in alerts:
@@ -172,11 +157,10 @@ class DrillRun:
                 for incident_id in result.opened:
                     self.runbook_of[incident_id] = uow.incidents.get(incident_id).runbook_id
         self._hand_over_pages()
-        self.due = self._store_due()
+        self.due = next_wakeup(self.store)
 
     def _hand_over_pages(self) -> None:
         """Pages the channel delivered since last time go to the simulated responders."""
-        from firebreak.drills.readback import delivered_pages
 
         fresh = [p for p in delivered_pages(self.store, self.channel) if p[0] not in self.paged]
         self.paged.update(p[0] for p in fresh)
@@ -185,7 +169,7 @@ class DrillRun:
     def _respond(self, now: datetime, *, check_done: bool) -> None:
         before = dict(self.responders.mitigated_at)
         if self.responders.act(self.store, now, self._done_for if check_done else None):
-            self.due = self._store_due()
+            self.due = next_wakeup(self.store)
         for incident_id, at in self.responders.mitigated_at.items():
             if incident_id not in before:
                 self.traffic.mitigate(at)

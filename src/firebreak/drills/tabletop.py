@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from firebreak.drills.grading import ObjectiveResult
+from firebreak.drills.results import ObjectiveResult
 from firebreak.drills.scenario import Scenario
 from firebreak.durations import format_duration as fmt
 from firebreak.errors import InputError

@@ -20,6 +20,9 @@ from typing import Any
 import yaml
 
 from firebreak.errors import InputError, Location
+from firebreak.lint.findings import Finding
+from firebreak.org.model import Org
+from firebreak.workspace import _check_org_refs, _load_org_file
 
 
 class ExportError(InputError):
@@ -210,9 +213,6 @@ def write_org(root: Path, imported: Imported) -> Path:
     Raises ExportError listing the problems (an id that clashes with one already in org/, a value
     firebreak refuses) and writes nothing in that case.
     """
-    from firebreak.lint.findings import Finding
-    from firebreak.org.model import Org
-    from firebreak.workspace import _check_org_refs, _load_org_file
 
     if not root.is_dir():
         raise ExportError(f"workspace folder not found: {root}")

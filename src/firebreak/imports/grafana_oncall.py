@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from firebreak.durations import format_duration
+from firebreak.durations import format_duration, parse_duration
 from firebreak.imports.common import At, Ids, Imported, read_json
 
 SOURCE = "grafana-oncall"
@@ -335,6 +335,5 @@ def _wall(value: datetime) -> str:
 
 
 def _seconds(text: str) -> int:
-    from firebreak.durations import parse_duration
 
     return int(parse_duration(text).total_seconds())

@@ -23,6 +23,7 @@ import yaml
 from firebreak.durations import format_duration, parse_duration
 from firebreak.errors import InputError, Location
 from firebreak.imports.common import ExportError
+from firebreak.runbooks.parser import parse_text
 from firebreak.yamlsrc import YList, YMap, loads, read_text
 
 SEVERITIES = {
@@ -284,7 +285,6 @@ def plan_files(rules: list[Rule]) -> list[tuple[str, Rule]]:
 
 def write_runbooks(root: Path, imported: RulesImport) -> list[Path]:
     """Write every runbook (each file atomically); all are rendered and checked first."""
-    from firebreak.runbooks.parser import parse_text
 
     if not root.is_dir():
         raise ExportError(f"workspace folder not found: {root}")

@@ -23,6 +23,7 @@ from sqlalchemy import update
 from firebreak.durations import format_duration
 from firebreak.errors import Conflict, InputError, NotFound
 from firebreak.incidents import lifecycle, notices
+from firebreak.incidents.merge import merged_into
 from firebreak.incidents.model import RESOLUTIONS, SEVERITIES
 from firebreak.notify.redact import address_hash, redact_address
 from firebreak.store.db import UnitOfWork
@@ -61,7 +62,6 @@ def _stop_escalation(uow: UnitOfWork, incident: Incident, now: datetime, why: st
 def acknowledge(uow: UnitOfWork, incident_id: int, actor: str, now: datetime) -> TimelineEntry:
     """triggered → acknowledged; stops the escalation. Acknowledging an incident that was merged
     into another (a page sent before the merge) acknowledges the one it was merged into."""
-    from firebreak.incidents.merge import merged_into
 
     incident = uow.incidents.get(incident_id, lock=True)
     into = merged_into(uow, incident)

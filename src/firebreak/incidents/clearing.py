@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from firebreak.durations import format_duration
-from firebreak.incidents import actions, escalation
+from firebreak.incidents import actions, timers
 from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, Timer
 from firebreak.workspace import Workspace
@@ -63,7 +63,7 @@ def firing_again(
         text += "; escalation restarts at level 1"
     uow.incidents.add_timeline(incident.id, now, f"source:{source}", "alerts_firing", text)
     if restart:
-        escalation.start(uow, incident, now)
+        timers.start(uow, incident, now)
 
 
 def auto_resolve(

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from firebreak.incidents import notices
+from firebreak.incidents.actions import end_snooze
+from firebreak.incidents.clearing import auto_resolve
+from firebreak.incidents.timers import start as start
 from firebreak.notify.channels import Channels
 from firebreak.notify.redact import address_hash, redact_address
 from firebreak.notify.sendlog import deliver_pending
@@ -30,21 +33,6 @@ from firebreak.workspace import Workspace
 
 CLAIM_LEASE = timedelta(minutes=2)
 BATCH = 200
-
-
-def start(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
-    """Start the incident's escalation at level 1, now (nothing to do without a policy)."""
-    if incident.escalation_policy is None:
-        uow.incidents.add_timeline(
-            incident.id,
-            now,
-            "firebreak",
-            "no_escalation",
-            "no escalation policy (integration, labels, routes, runbook, service) and no "
-            "[routing] default_escalation: nobody will be paged",
-        )
-        return
-    uow.session.add(Timer(incident_id=incident.id, kind="escalate", due_at=now, level=0, attempt=0))
 
 
 def page_text(incident: Incident, level: int, role: str | None) -> str:
@@ -182,13 +170,9 @@ def fire(uow: UnitOfWork, workspace: Workspace, timer: Timer, now: datetime, bat
     timer.done = True
     incident = batch.incidents[timer.incident_id]
     if timer.kind == "auto_resolve":
-        from firebreak.incidents.clearing import auto_resolve
-
         auto_resolve(uow, workspace, incident, timer, now)
         return 0
     if timer.kind == "snooze":
-        from firebreak.incidents.actions import end_snooze
-
         timer.outcome = "woke" if end_snooze(uow, incident, now) else "stopped"
         return 0
     policy = workspace.org.escalation_policies.get(incident.escalation_policy or "")
@@ -270,49 +254,6 @@ def due_now(store: Store, now: datetime) -> bool:
     with store.unit_of_work(readonly=True) as uow:
         due = uow.timers.next_due()
     return due is not None and due <= now
-
-
-def move_on_if_unreached(uow: UnitOfWork, row: Notification, now: datetime) -> None:
-    """After ``row`` failed for good: when every page of its level has failed, nobody at that
-    level can answer, so the next timer (next level, or the first again while repeating) is due
-    now instead of after ``ack_within``, and the timeline says why."""
-    if row.timer_id is None:
-        return
-    siblings = [
-        n for n in uow.notifications.for_incident(row.incident_id) if n.timer_id == row.timer_id
-    ]
-    if any(n.status != "failed" for n in siblings):
-        return
-    incident = uow.incidents.get(row.incident_id)
-    if incident.status != "triggered":
-        return
-    people = sorted({n.person_id for n in siblings})
-    following = [
-        t for t in uow.timers.for_incident(incident.id) if not t.done and t.kind == "escalate"
-    ]
-    if not following:
-        uow.incidents.add_timeline(
-            incident.id,
-            now,
-            "firebreak",
-            "level_unreached",
-            f"every page of level {row.level + 1} failed ({', '.join(people)}); "
-            "no level is left to try",
-            {"level": row.level, "people": people},
-        )
-        return
-    timer = min(following, key=lambda t: t.due_at)
-    if timer.due_at > now:
-        timer.due_at = now
-    uow.incidents.add_timeline(
-        incident.id,
-        now,
-        "firebreak",
-        "level_unreached",
-        f"every page of level {row.level + 1} failed on every contact of "
-        f"{', '.join(people)}: moving to level {timer.level + 1} now",
-        {"level": row.level, "people": people, "next_level": timer.level},
-    )
 
 
 def next_wakeup(store: Store) -> datetime | None:

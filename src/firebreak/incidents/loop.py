@@ -20,12 +20,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from firebreak.clock import Clock
+from firebreak.detect.promql import PromqlDetector, client_for, promql_plans
 from firebreak.detect.stream import StreamingDetector
 from firebreak.incidents import escalation
 from firebreak.incidents.detector import to_alert
 from firebreak.incidents.intake import record_alert
 from firebreak.incidents.pipeline import ProcessResult, process_pending
-from firebreak.notify.channels import Channels, live_channels
+from firebreak.notify.channels import Channels
+from firebreak.notify.live import live_channels
 from firebreak.review.capture import complete_due
 from firebreak.signals.schema import Events
 from firebreak.store.db import Store
@@ -64,7 +66,6 @@ def live_detector(workspace: Workspace) -> StreamingDetector | None:
 
 def live_promql(workspace: Workspace, health: Any) -> Any:
     """The promql detector when the workspace has promql triggers and ``[sources.prometheus]``."""
-    from firebreak.detect.promql import PromqlDetector, client_for, promql_plans
 
     source = workspace.settings.sources.prometheus
     if source is None or not promql_plans(workspace.runbooks):

@@ -10,7 +10,8 @@ symptom incident into its cause:
   stays on the merged incident too, which is resolved as ``duplicate`` and names the cause;
 - nobody is paged again: if the cause has paged nobody yet, it takes over the merged
   incident's escalation where it stood instead of starting its own; else the merged
-  incident's escalation stops. An acknowledgement carries over to a cause nobody answered.
+  incident's escalation stops. The cause's role notices to people the merged incident already
+  reached are dropped. An acknowledgement carries over to a cause nobody answered.
 """
 
 from __future__ import annotations
@@ -78,12 +79,42 @@ class Inhibitor:
 
 
 def _has_paged(uow: UnitOfWork, incident_id: int) -> bool:
+    """Whether escalation has paged anyone for the incident (role notices are not pages)."""
     count = uow.session.scalar(
         select(func.count())
         .select_from(Notification)
-        .where(Notification.incident_id == incident_id)
+        .where(Notification.incident_id == incident_id, Notification.kind == "page")
     )
     return bool(count)
+
+
+def _told(uow: UnitOfWork, incident_id: int) -> set[str]:
+    """Everyone the incident has paged or told of a role (sent or on its way)."""
+    rows = uow.session.scalars(
+        select(Notification.person_id).where(
+            Notification.incident_id == incident_id,
+            Notification.status.in_(("pending", "sent")),
+        )
+    ).all()
+    return set(rows)
+
+
+def _drop_repeat_notices(uow: UnitOfWork, source: Incident, target: Incident) -> int:
+    """Role notices of the cause for people the merged incident already reached: they know."""
+    told = _told(uow, target.id)
+    if not told:
+        return 0
+    result = uow.session.execute(
+        update(Notification)
+        .where(
+            Notification.incident_id == source.id,
+            Notification.kind == "role",
+            Notification.status == "pending",
+            Notification.person_id.in_(told),
+        )
+        .values(status="cancelled")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _move_alerts(uow: UnitOfWork, source: Incident, target: Incident) -> list[IncidentAlert]:
@@ -179,6 +210,7 @@ def merge_into(
     uow.session.flush()
     moved = _move_alerts(uow, source, target)
     copied = _copy_timeline(uow, source, target)
+    _drop_repeat_notices(uow, source, target)
     paging = _escalation(uow, source, target, now)
     _carry_ack(uow, source, target, now)
     lifecycle.apply(

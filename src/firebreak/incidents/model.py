@@ -13,7 +13,10 @@ from firebreak.errors import InputError
 # event_action): open or join an incident, acknowledge it, or clear the alert at the source.
 Action = Literal["trigger", "acknowledge", "resolve"]
 ACTIONS: tuple[Action, ...] = get_args(Action)
-SOURCES = ("alertmanager", "pagerduty", "generic", "otlp", "detector", "drill")
+# The integration kinds: one per intake format (each has its routes in web.intake.ROUTES).
+IntegrationKind = Literal["alertmanager", "pagerduty", "generic", "otlp"]
+INTEGRATION_KINDS: tuple[IntegrationKind, ...] = get_args(IntegrationKind)
+SOURCES = (*INTEGRATION_KINDS, "detector", "drill")
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 RESOLUTIONS = ("fixed", "false_alarm", "duplicate", "drill")
 THIRD_PARTY = "third_party_failure"

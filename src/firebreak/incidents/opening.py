@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from firebreak.durations import format_duration
 from firebreak.incidents import notices, routing
 from firebreak.incidents.model import Normal
 from firebreak.org import oncall
@@ -61,8 +62,6 @@ def condition_text(cond: Condition) -> str:
     if cond.below is not None:
         text += f" below {cond.below:g}"
     if cond.for_ is not None:
-        from firebreak.durations import format_duration
-
         text += f" for {format_duration(cond.for_)}"
     return text
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from sqlalchemy import update
+
 from firebreak.incidents import escalation
 from firebreak.incidents.model import SEVERITIES, Normal
 from firebreak.store.db import UnitOfWork
-from firebreak.store.tables import Incident
+from firebreak.store.tables import Incident, Notification
 
 LOW = "low"
 
@@ -29,13 +31,19 @@ def start(uow: UnitOfWork, incident: Incident, alert: Normal, now: datetime) -> 
     if not is_low(alert.labels):
         escalation.start(uow, incident, now)
         return
+    uow.session.flush()
+    uow.session.execute(  # role notices too: a ticket waits for working hours
+        update(Notification)
+        .where(Notification.incident_id == incident.id, Notification.status == "pending")
+        .values(status="cancelled")
+    )
     uow.incidents.add_timeline(
         incident.id,
         now,
         "firebreak",
         "low_urgency",
-        f"low urgency ({incident.severity}): nobody is paged; escalation starts if an alert of "
-        "normal urgency joins",
+        f"low urgency ({incident.severity}): nobody is paged or notified; escalation starts if "
+        "an alert of normal urgency joins",
     )
 
 
@@ -58,3 +66,12 @@ def raise_if_needed(uow: UnitOfWork, incident: Incident, alert: Normal, now: dat
         {"fingerprint": alert.fingerprint, "from": before, "to": incident.severity},
     )
     escalation.start(uow, incident, now)
+    uow.session.execute(  # the role notices held back at opening go out now
+        update(Notification)
+        .where(
+            Notification.incident_id == incident.id,
+            Notification.kind == "role",
+            Notification.status == "cancelled",
+        )
+        .values(status="pending", next_attempt_at=now)
+    )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import ValidationError
 
 from firebreak.errors import Location
+from firebreak.yamlsrc import locate
 
 SeverityName = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
@@ -97,3 +100,24 @@ def finding(code: str, message: str, where: Location) -> Finding:
     """A finding with the rule's default severity."""
     rule = RULES[code]
     return Finding(code, message, where.path, where.line, where.col, rule.severity)
+
+
+def validation_findings(
+    exc: ValidationError, raw: Any, display: str, prefix: tuple[Any, ...] = ()
+) -> list[Finding]:
+    """Turn pydantic errors into FB101/FB102/FB103 findings at the right line and column."""
+    out = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        path = prefix + loc
+        line, col = locate(raw, path)
+        where = Location(display, line, col)
+        dotted = ".".join(str(p) for p in path)
+        if err["type"] == "missing":
+            out.append(finding("FB101", f"missing required key {dotted!r}", where))
+        elif err["type"] == "extra_forbidden":
+            out.append(finding("FB102", f"unknown key {dotted!r}", where))
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            out.append(finding("FB103", f"{dotted}: {msg}", where))
+    return out

@@ -7,23 +7,25 @@ runbooks get the runbook rules only, since there is no org to check references a
 from __future__ import annotations
 
 import gc
-import importlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePath
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
 
 from firebreak.drills.catalog import load_catalog
 from firebreak.drills.scenario import ScenarioError
 from firebreak.errors import Location
+from firebreak.incidents.inhibit import label_form_problems, self_match
 from firebreak.lint.findings import RULES, SEVERITY_RANK, Finding, finding
+from firebreak.org.checks import check_workspace
+from firebreak.org.readiness import ScenarioReadiness
+from firebreak.org.readiness import readiness as scenario_readiness
+from firebreak.runbooks import batch
+from firebreak.runbooks.lint import lint_runbook
+from firebreak.runbooks.parser import parse_runbook
 from firebreak.settings import Settings
-
-if TYPE_CHECKING:
-    from firebreak.workspace import Workspace
+from firebreak.workspace import Workspace, display_path, load_workspace
 
 WORKSPACE_MARKERS = ("firebreak.toml", "org", "runbooks")
 
@@ -34,7 +36,7 @@ class LintReport:
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0  # files that could be read
-    readiness: list[Any] = field(default_factory=list)  # org.readiness.ScenarioReadiness
+    readiness: list[ScenarioReadiness] = field(default_factory=list)
     workspaces: int = 0
     parallel: bool = False  # parse ahead on two cores: the CLI's choice, never a server's
 
@@ -143,29 +145,17 @@ def _shown(prefix: str | None, relative: str) -> str:
 
 
 def _lint_workspace(root: Path, given: str | None, today: date, report: LintReport) -> None:
-    from firebreak.runbooks import batch
-    from firebreak.runbooks.lint import lint_runbook
-    from firebreak.workspace import display_path, load_workspace
-
     files = sorted((root / "runbooks").glob("**/*.md"))
-    if report.parallel:
-        batch.prime([(path, display_path(path, root)) for path in files])
-    try:
-        loaded = load_workspace(root)
-    finally:
-        batch.clear()
+    primed = batch.prime([(p, display_path(p, root)) for p in files]) if report.parallel else None
+    loaded = load_workspace(root, primed)
     workspace = loaded.workspace
     found = list(loaded.findings)
     for runbook in workspace.runbooks:
         found.extend(lint_runbook(runbook, workspace.settings, today))
     found.extend(_drill_findings(workspace))
     found.extend(inhibit_findings(workspace))
-    checks = optional_module("firebreak.org.checks")
-    if checks is not None:
-        found.extend(checks.check_workspace(workspace, today))
-    readiness = optional_module("firebreak.org.readiness")
-    if readiness is not None:
-        report.readiness.extend(readiness.readiness(workspace, found))
+    found.extend(check_workspace(workspace, today))
+    report.readiness.extend(scenario_readiness(workspace, found))
     ignored = tuple(code.upper() for code in workspace.settings.lint.ignore)
     report.findings.extend(
         replace(f, path=_shown(given, f.path)) for f in found if keep(f, (), ignored)
@@ -191,7 +181,6 @@ def _drill_findings(workspace: Workspace) -> list[Finding]:
 
 def inhibit_findings(workspace: Workspace) -> list[Finding]:
     """FB608 and FB609 for the ``[[inhibit]]`` rules of firebreak.toml."""
-    from firebreak.incidents.inhibit import label_form_problems, self_match
 
     rules = workspace.settings.inhibit
     if not rules:
@@ -237,9 +226,6 @@ def _lint_loose(
     report: LintReport,
     single: bool = False,
 ) -> None:
-    from firebreak.runbooks.lint import lint_runbook
-    from firebreak.runbooks.parser import parse_runbook
-
     settings = Settings()
     if not files:
         report.findings.append(
@@ -250,30 +236,14 @@ def _lint_loose(
             )
         )
         return
-    from firebreak.runbooks import batch
-
     shown = [
         given if single and given else _shown(given, str(path.relative_to(base))) for path in files
     ]
-    if report.parallel:
-        batch.prime(list(zip(files, shown, strict=True)))
-    try:
-        for path, display in zip(files, shown, strict=True):
-            runbook, problems = parse_runbook(path, display)
-            report.findings.extend(problems)
-            if runbook is None:
-                continue
-            report.files += 1
-            report.findings.extend(lint_runbook(runbook, settings, today))
-    finally:
-        batch.clear()
-
-
-def optional_module(name: str) -> ModuleType | None:
-    """Import a module another part of firebreak provides; None only while it does not exist."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
+    primed = batch.prime(list(zip(files, shown, strict=True))) if report.parallel else None
+    for path, display in zip(files, shown, strict=True):
+        runbook, problems = parse_runbook(path, display, primed)
+        report.findings.extend(problems)
+        if runbook is None:
+            continue
+        report.files += 1
+        report.findings.extend(lint_runbook(runbook, settings, today))

@@ -6,7 +6,7 @@ Everything here runs inside a unit of work the caller owns; nothing commits.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -14,8 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from firebreak.errors import Conflict, InputError, NotFound
-from firebreak.metrics.figures import Period
+from firebreak.incidents.postmortem import runbook_steps as snapshot_runbook_steps
+from firebreak.metrics.figures import Period, compute
 from firebreak.metrics.records import DrillRunRecord, IncidentRecord, StepInfo
+from firebreak.metrics.timeseries import timeseries
+from firebreak.runbooks.model import Runbook
 from firebreak.store.tables import Baseline, DrillRun, Incident, StepProgress
 
 MAX_NAME = 200
@@ -97,12 +100,10 @@ def load_drill_runs(session: Session, period: Period) -> list[DrillRunRecord]:
 
 def snapshot_steps(rows: Iterable[Incident]) -> dict[str, list[StepInfo]]:
     """Each runbook's steps as the newest incident that attached it recorded them."""
-    from firebreak.incidents.postmortem import runbook_steps
-
     out: dict[str, list[StepInfo]] = {}
     for row in sorted(rows, key=lambda r: r.opened_at):
         if row.runbook_id and isinstance(row.runbook, Mapping):
-            steps = runbook_steps(row.runbook)
+            steps = snapshot_runbook_steps(row.runbook)
             if steps:
                 out[row.runbook_id] = steps
     return out
@@ -149,31 +150,40 @@ def list_baselines(session: Session) -> Sequence[Baseline]:
     return session.scalars(select(Baseline).order_by(Baseline.created_at, Baseline.id)).all()
 
 
+StepsFor = Callable[[set[str]], Mapping[str, Sequence[StepInfo]]]
+
+
 def figures_from_session(
-    session: Session,
-    period: Period,
-    extra_steps: Mapping[str, Sequence[StepInfo]] | None = None,
+    session: Session, period: Period, steps_for: StepsFor | None = None
 ) -> dict[str, Any]:
-    """Every figure for ``period``, as ``firebreak report --format json`` and ``/api/metrics``.
+    """Every figure for ``period``: what ``firebreak report``, ``/api/metrics`` and the figures
+    page show.
 
-    Runbook steps come from the snapshots incidents keep; ``extra_steps`` fills in runbooks
-    that have none (the CLI passes the workspace's).
+    Runbook steps come from the snapshots incidents keep; ``steps_for`` is asked for the
+    runbooks the period's incidents name that have none (the workspace's, when it loads).
     """
-    from firebreak.metrics.figures import compute
-
     records, rows = load_incidents(session, period)
     runs = load_drill_runs(session, period)
-    steps: dict[str, Sequence[StepInfo]] = dict(extra_steps or {})
-    steps.update(snapshot_steps(rows))
+    steps: dict[str, Sequence[StepInfo]] = dict(snapshot_steps(rows))
+    missing = {r.runbook_id for r in records if r.runbook_id and r.runbook_id not in steps}
+    if missing and steps_for is not None:
+        steps.update(steps_for(missing))
     return compute(records, runs, period, steps)
+
+
+def runbook_steps(runbooks: Iterable[Runbook], wanted: set[str]) -> dict[str, list[StepInfo]]:
+    """The steps of the ``wanted`` runbooks that have steps, as the figures read them."""
+    return {
+        rb.id: [StepInfo(s.key, s.text) for s in rb.steps]
+        for rb in runbooks
+        if rb.id in wanted and rb.steps
+    }
 
 
 def series_from_session(
     session: Session, period: Period, bucket: Literal["day", "week"] = "week"
 ) -> list[dict[str, Any]]:
     """The figures per day or week over ``period``, for charts."""
-    from firebreak.metrics.timeseries import timeseries
-
     records, _ = load_incidents(session, period)
     runs = load_drill_runs(session, period)
     return timeseries(records, runs, bucket, period.since, period.until)

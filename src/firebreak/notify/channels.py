@@ -144,16 +144,3 @@ class RecordingChannel:
             return []
         lines = [json.loads(x) for x in self.path.read_text().splitlines() if x.strip()]
         return [x for x in lines if duplicates or not x["duplicate"]]
-
-
-def live_channels(settings_channels: Mapping[str, Any]) -> dict[str, Channel]:
-    """The channels for the live service: webhooks direct, ``console`` where the workspace says
-    so (``[channels.<type>] url = "console"``), Apprise for everything else."""
-    from firebreak.notify.apprise_channel import AppriseChannel
-    from firebreak.notify.webhook import WebhookChannel
-
-    out: dict[str, Channel] = {"webhook": WebhookChannel(), "*": AppriseChannel(settings_channels)}
-    for kind, section in settings_channels.items():
-        if getattr(section, "url", "") == "console":
-            out[kind] = ConsoleChannel()
-    return out

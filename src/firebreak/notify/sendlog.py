@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from firebreak.incidents.timers import move_on_if_unreached
 from firebreak.notify.channels import Channels, Message, SendResult, channel_for
 from firebreak.notify.links import Linker
 from firebreak.notify.redact import address_hash, scrub
@@ -127,7 +128,6 @@ def record(
         {"notification": row.id, "person": row.person_id, "error": error},
     )
     if row.kind == "page":
-        from firebreak.incidents.escalation import move_on_if_unreached
 
         move_on_if_unreached(uow, row, now)
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from firebreak.durations import format_duration
-from firebreak.org.checks import Context, at_key, stamp
-from firebreak.org.model import Schedule
-from firebreak.org.oncall import Interval, gaps
+from firebreak.org.context import Context, at_key, stamp
+from firebreak.org.model import Schedule, ref_exists
+from firebreak.org.oncall import Interval, gaps, rotation_span
 from firebreak.runbooks.model import Runbook
 
 
 def check_targets(ctx: Context) -> None:
     """FB602: an escalation level names a schedule, person or team that does not exist."""
-    from firebreak.workspace import ref_exists
-
     for policy in ctx.org.escalation_policies.values():
         for i, level in enumerate(policy.levels):
             for j, ref in enumerate(level.targets):
@@ -94,8 +92,6 @@ def check_gaps(ctx: Context) -> None:
 
 
 def _gap_key(sched: Schedule, gap: Interval) -> tuple[str, ...]:
-    from firebreak.org.oncall import rotation_span
-
     if sched.rotation is None:
         return ("layers",)  # stacked rotations: the gap is where none of them covers
     first, last = rotation_span(sched)

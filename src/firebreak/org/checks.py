@@ -8,67 +8,21 @@ these findings. References to ids that do not exist are the loader's FB104, not 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any
 
 from firebreak.durations import format_duration
-from firebreak.errors import Location
-from firebreak.lint.findings import Finding, finding
-from firebreak.org.chain import Horizon, Reach, SecondHuman, policy_for, second_human
-from firebreak.org.model import EscalationPolicy, Org, Strict
-from firebreak.org.oncall import zone
+from firebreak.lint.findings import Finding
+from firebreak.org.chain import Horizon, Reach, policy_for
+from firebreak.org.chain_rules import check_contacts, check_gaps, check_targets
+from firebreak.org.context import Context, stamp
+from firebreak.org.keyperson import check_concentration, check_responders, check_services
+from firebreak.org.paging_rules import check_channels, check_policy_coverage
 from firebreak.runbooks.model import Runbook
-from firebreak.settings import Settings
-from firebreak.yamlsrc import locate
-
-if TYPE_CHECKING:
-    from firebreak.workspace import Workspace
-
-
-def at_key(obj: Strict, *path: Any) -> Location:
-    """Where a key inside an org object was written (the object itself when unknown)."""
-    if obj.raw is None:
-        return obj.source
-    line, col = locate(obj.raw, list(path))
-    return Location(obj.source.path, line, col)
-
-
-def stamp(instant: datetime, tz: str = "UTC") -> str:
-    return instant.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M %Z")
-
-
-@dataclass
-class Context:
-    org: Org
-    settings: Settings
-    horizon: Horizon
-    reach: Reach
-    findings: list[Finding] = field(default_factory=list)
-    _second: dict[str, SecondHuman] = field(default_factory=dict)
-    _holders: dict[tuple[str, ...], tuple[str, datetime] | None] = field(default_factory=dict)
-
-    def add(self, code: str, message: str, where: Location) -> None:
-        self.findings.append(finding(code, message, where))
-
-    def sole_holder(self, refs: tuple[str, ...]) -> tuple[str, datetime] | None:
-        if refs not in self._holders:
-            self._holders[refs] = sole_holder(self.horizon, refs)
-        return self._holders[refs]
-
-    def second_human(self, policy: EscalationPolicy) -> SecondHuman:
-        found = self._second.get(policy.id)
-        if found is None:
-            found = self._second[policy.id] = second_human(self.org, policy, self.horizon)
-        return found
+from firebreak.workspace import Workspace
 
 
 def check_workspace(workspace: Workspace, today: date) -> list[Finding]:
     """Every FB5xx, FB6xx and FB7xx finding for a loaded workspace, as of ``today``."""
-    from firebreak.org.chain_rules import check_contacts, check_gaps, check_targets
-    from firebreak.org.keyperson import check_concentration, check_responders, check_services
-    from firebreak.org.paging_rules import check_channels, check_policy_coverage
-
     settings = workspace.settings
     start = datetime.combine(today, time(0, 0), tzinfo=UTC)
     horizon = Horizon(workspace.org, start, start + settings.lint.gap_horizon)
@@ -147,20 +101,6 @@ def _check_single_holder(ctx: Context, runbook: Runbook) -> None:
         f"{why}; give communications or operations to someone else so the commander can lead",
         runbook.key_location("roles"),
     )
-
-
-def sole_holder(horizon: Horizon, refs: tuple[str, ...]) -> tuple[str, datetime] | None:
-    """The first instant in the horizon where every ref pages the same single person."""
-    instants = {horizon.start}
-    for ref in refs:
-        if ref.startswith("schedule:"):
-            instants.update(iv.start for iv in horizon.coverage(ref.partition(":")[2]))
-    for at in sorted(instants):
-        paged = [set(horizon.people_at(ref, at)) for ref in refs]
-        union = set().union(*paged)
-        if len(union) == 1 and all(paged):
-            return next(iter(union)), at
-    return None
 
 
 # --- FB601 and FB605 per runbook ---------------------------------------------------------------

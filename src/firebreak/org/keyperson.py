@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from firebreak.durations import format_duration
 from firebreak.org.chain import targets
-from firebreak.org.checks import Context, at_key
+from firebreak.org.context import Context, at_key
 from firebreak.runbooks.model import Runbook
 
 

@@ -222,3 +222,15 @@ ORG_SECTIONS: dict[str, type[Strict]] = {
     "schedules": Schedule,
     "escalation_policies": EscalationPolicy,
 }
+
+
+def ref_exists(org: Org, ref: str) -> bool:
+    """Whether ``person:ID``, ``team:ID`` or ``schedule:ID`` names something in ``org``."""
+    kind, _, ident = ref.partition(":")
+    tables: dict[str, dict[str, Any]] = {
+        "person": org.people,
+        "team": org.teams,
+        "schedule": org.schedules,
+    }
+    table = tables.get(kind)
+    return table is not None and ident in table

@@ -8,22 +8,18 @@ person goes out on a contact type that ``firebreak.toml`` gives no channel.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from firebreak.errors import Location
-from firebreak.org.checks import Context, at_key
+from firebreak.org.chain_rules import _pageable
+from firebreak.org.context import Context, at_key
 from firebreak.runbooks.model import Runbook
-
-if TYPE_CHECKING:
-    from firebreak.workspace import Workspace
+from firebreak.settings import locate_setting
+from firebreak.workspace import Workspace
 
 # Contact types sent through a [channels.<type>] url; webhook and apprise carry their own address.
 CHANNEL_TYPES = ("email", "slack", "sms", "phone")
 
 
 def _settings_at(workspace: Workspace, *loc: object) -> Location:
-    from firebreak.settings import locate_setting
-
     path = workspace.root / "firebreak.toml"
     if not path.is_file():
         return Location("firebreak.toml")
@@ -70,8 +66,6 @@ def check_policy_coverage(ctx: Context, workspace: Workspace) -> None:
 
 def check_channels(ctx: Context, runbooks: list[Runbook]) -> None:
     """FB607: people can be paged on a contact type that has no ``[channels.<type>]``."""
-    from firebreak.org.chain_rules import _pageable
-
     configured = set(ctx.settings.channels)
     if "*" in configured:
         return

@@ -13,8 +13,9 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
 from firebreak.errors import InputError, Location
-from firebreak.lint.findings import Finding, finding
+from firebreak.lint.findings import Finding, finding, validation_findings
 from firebreak.org.model import Ref, check_ref
+from firebreak.runbooks.kinds import KINDS
 from firebreak.runbooks.model import (
     SIGNALS,
     Condition,
@@ -24,7 +25,7 @@ from firebreak.runbooks.model import (
     Severity,
     Trigger,
 )
-from firebreak.yamlsrc import YList, YMap, loads
+from firebreak.yamlsrc import YList, YMap, loads, locate
 
 
 def _owner(value: object) -> str:
@@ -77,10 +78,7 @@ _NUMERIC_PATHS: tuple[tuple[str, ...], ...] = (
     ("above",),
     ("below",),
     ("min_requests",),
-    ("burn_rate", "objective"),
-    ("anomaly", "sensitivity"),
-    ("change", "shift"),
-    ("budget", "usd"),
+    *((kind.key, number) for kind in KINDS if kind.key for number in kind.numbers),
 )
 
 
@@ -127,8 +125,6 @@ def load_front_matter(split: Split, display: str) -> YMap:
 
 def apply_front_matter(raw: YMap, runbook: Runbook) -> list[Finding]:
     """Validate each key of ``raw`` and set the good ones on ``runbook``; return the findings."""
-    from firebreak.workspace import validation_findings
-
     display = runbook.path
     out: list[Finding] = []
     for key, value in raw.items():
@@ -158,8 +154,6 @@ def apply_front_matter(raw: YMap, runbook: Runbook) -> list[Finding]:
 
 def _apply_items(raw: YMap, key: str, runbook: Runbook) -> list[Finding]:
     """Set ``runbook.triggers`` or ``done_when`` from the items that are valid; find the rest."""
-    from firebreak.workspace import validation_findings
-
     value = raw[key]
     display = runbook.path
     if not isinstance(value, YList) and (key == "done_when" or not isinstance(value, YMap)):
@@ -198,8 +192,6 @@ def _unknown_signal(signal: str, where: Location) -> Finding:
 
 def _word_thresholds(raw: YMap, item: Any, prefix: tuple[Any, ...], display: str) -> list[Finding]:
     """FB303 for every word written where a trigger or condition needs a number."""
-    from firebreak.yamlsrc import locate
-
     out = []
     for path in _NUMERIC_PATHS:
         node: Any = item

@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
+from firebreak.detect.promql_parse import parse_error
 from firebreak.durations import format_duration
 from firebreak.errors import Location
 from firebreak.lint.findings import Finding, finding
 from firebreak.runbooks.body import STEP_SECTIONS
+from firebreak.runbooks.kinds import KINDS, spelled
 from firebreak.runbooks.model import RATIO_SIGNALS, Runbook, Trigger
 from firebreak.settings import Settings
 from firebreak.yamlsrc import YList, YMap
@@ -131,11 +133,7 @@ def _triggers(runbook: Runbook) -> list[Finding]:
 
 def _one_trigger(runbook: Runbook, index: int, trig: Trigger) -> Iterator[Finding]:
     if trig.kind is None:
-        kinds = (
-            "above/below, anomaly or change"
-            if trig.promql
-            else ("above/below, burn_rate, anomaly, change, budget or runaway")
-        )
+        kinds = spelled(tuple(k for k in KINDS if k.promql) if trig.promql else KINDS)
         yield finding(
             "FB301",
             f"the trigger on {trig.source} has no kind: give {kinds}",
@@ -161,7 +159,6 @@ def _one_trigger(runbook: Runbook, index: int, trig: Trigger) -> Iterator[Findin
 
 def _promql_trigger(runbook: Runbook, index: int, trig: Trigger, expr: str) -> Iterator[Finding]:
     """FB305 for an expression that does not parse; FB302 for a threshold with no `for`."""
-    from firebreak.detect.promql_parse import parse_error
 
     problem = parse_error(expr)
     if problem is not None:

@@ -10,6 +10,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from firebreak.durations import parse_duration
 from firebreak.errors import Location
+from firebreak.runbooks.kinds import BY_NAME, KINDS, PROMQL_KINDS, spelled
+from firebreak.yamlsrc import locate
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Scenario = Literal[
@@ -22,7 +24,6 @@ SCENARIOS: tuple[str, ...] = (
     "third_party_failure",
 )
 Severity = Literal["sev1", "sev2", "sev3", "sev4"]
-TRIGGER_KINDS = ("threshold", "burn_rate", "anomaly", "change", "budget", "runaway")
 
 # Signals computed from request events, plus provider_status from status pages.
 RATIO_SIGNALS = frozenset({"error_ratio", "timeout_ratio", "throttle_ratio", "refusal_ratio"})
@@ -90,9 +91,6 @@ class Runaway(_Strict):
     min_steps: int = Field(default=20, ge=1)
 
 
-PROMQL_KINDS = ("threshold", "anomaly", "change")
-
-
 class Trigger(_Strict):
     """One trigger: a signal with label matchers, or a PromQL expression; and exactly one kind."""
 
@@ -145,9 +143,8 @@ class Trigger(_Strict):
                 "its series and its own range ([5m])"
             )
         if kinds and kinds[0] not in PROMQL_KINDS:
-            raise ValueError(
-                f"a promql trigger takes above/below, anomaly or change, not {kinds[0]}"
-            )
+            promql = tuple(BY_NAME[name] for name in PROMQL_KINDS)
+            raise ValueError(f"a promql trigger takes {spelled(promql)}, not {kinds[0]}")
 
     @property
     def source(self) -> str:
@@ -155,12 +152,14 @@ class Trigger(_Strict):
         return self.signal or "promql"
 
     def kinds(self) -> list[str]:
+        """The kinds this trigger names (one, when valid), in the order of ``KINDS``."""
         found = []
-        if self.above is not None or self.below is not None:
-            found.append("threshold")
-        for name in ("burn_rate", "anomaly", "change", "budget", "runaway"):
-            if getattr(self, name) is not None:
-                found.append(name)
+        for kind in KINDS:
+            if kind.key is None:
+                if self.above is not None or self.below is not None:
+                    found.append(kind.name)
+            elif getattr(self, kind.key) is not None:
+                found.append(kind.name)
         return found
 
     @property
@@ -248,7 +247,6 @@ class Runbook:
 
     def key_location(self, *path: Any) -> Location:
         """Where a front matter key (or nested key/index path) was written."""
-        from firebreak.yamlsrc import locate
 
         if self.front_matter is None:
             return Location(self.path, 1, 1)

@@ -12,18 +12,27 @@ from pathlib import Path
 
 from firebreak.errors import InputError, Location
 from firebreak.lint.findings import Finding, finding
-from firebreak.org.model import Org
+from firebreak.org.model import Org, ref_exists
+from firebreak.runbooks.body import parse_body
+from firebreak.runbooks.frontmatter import (
+    REQUIRED,
+    apply_front_matter,
+    load_front_matter,
+    split_front_matter,
+)
 from firebreak.runbooks.model import Condition, Runbook, Trigger
+from firebreak.runbooks.primed import Primed
 from firebreak.yamlsrc import read_text
 
 
-def parse_runbook(path: Path, display: str) -> tuple[Runbook | None, list[Finding]]:
-    """Read and parse one runbook; ``display`` is the path findings show."""
-    from firebreak.runbooks.batch import take
-
-    primed = take(path, display)
-    if primed is not None:
-        return primed
+def parse_runbook(
+    path: Path, display: str, primed: Primed | None = None
+) -> tuple[Runbook | None, list[Finding]]:
+    """Read and parse one runbook; ``display`` is the path findings show. A result in
+    ``primed`` (parsed ahead, the file unchanged since) is returned instead of parsing again."""
+    early = primed.take(path, display) if primed is not None else None
+    if early is not None:
+        return early
     try:
         text = read_text(path, display)
     except InputError as exc:
@@ -33,13 +42,6 @@ def parse_runbook(path: Path, display: str) -> tuple[Runbook | None, list[Findin
 
 def parse_text(text: str, display: str, default_id: str) -> tuple[Runbook | None, list[Finding]]:
     """Parse runbook text already read from ``display``."""
-    from firebreak.runbooks.body import parse_body
-    from firebreak.runbooks.frontmatter import (
-        apply_front_matter,
-        load_front_matter,
-        split_front_matter,
-    )
-
     if not text.strip():
         return None, [
             finding(
@@ -71,8 +73,6 @@ def parse_text(text: str, display: str, default_id: str) -> tuple[Runbook | None
 
 def _missing_keys(runbook: Runbook, raw: dict[object, object]) -> list[Finding]:
     """FB101 for each required key that is absent (a title may come from the H1 instead)."""
-    from firebreak.runbooks.frontmatter import REQUIRED
-
     out = []
     for key in REQUIRED:
         if key in raw or (key == "title" and runbook.title):
@@ -90,8 +90,6 @@ def _missing_keys(runbook: Runbook, raw: dict[object, object]) -> list[Finding]:
 
 def check_runbook_refs(runbook: Runbook, org: Org) -> list[Finding]:
     """FB104 for every service, team, person, schedule or escalation policy that does not exist."""
-    from firebreak.workspace import ref_exists
-
     out: list[Finding] = []
 
     def bad(what: str, value: str, *path: object) -> None:

@@ -19,8 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from firebreak.errors import Location
+from firebreak.signals import traffic
 from firebreak.signals.faults import FAULT_KINDS, Fault, apply_faults, runaway_session, status_pages
 from firebreak.signals.schema import Events, StatusEvents, Telemetry, concat
+from firebreak.signals.statuspage import status_sample
 
 Arr = np.ndarray[Any, np.dtype[Any]]
 
@@ -118,8 +121,6 @@ class TrafficGenerator:
                 parts.append(block_events.take(keep))
         for number, fault in enumerate(self.faults):
             if fault.kind == "runaway_agent":
-                from firebreak.signals import traffic
-
                 catalog = sys.modules[__name__]
                 run = traffic.runaway_to_events(runaway_session(fault, number, self.seed), catalog)
                 parts.append(run.take((run.time >= lo) & (run.time < hi)))
@@ -132,8 +133,6 @@ class TrafficGenerator:
         return status_pages(start, end, every, self.faults, PROVIDERS)
 
     def telemetry(self, start: datetime, end: datetime) -> Telemetry:
-        from firebreak.errors import Location
-        from firebreak.signals.statuspage import status_sample
 
         rows = [status_sample(s, Location("generator")) for _, s in self.status(start, end)]
         return Telemetry(self.events(start, end), StatusEvents.from_rows(rows))
@@ -152,7 +151,6 @@ class TrafficGenerator:
             if len(self._cache) > 4 * len(self.services) + 8:  # keep the recent hours
                 for old in sorted(self._cache)[: len(self._cache) // 2]:
                     del self._cache[old]
-            from firebreak.signals import traffic
 
             rng = np.random.default_rng([self.seed, block + 10**7, index])
             catalog = sys.modules[__name__]

@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from firebreak.errors import InputError, Location
+from firebreak.signals.arrow import events_from_table
 from firebreak.signals.columns import events_from_columns
+from firebreak.signals.otlp import events_from_otlp
+from firebreak.signals.prices import apply_prices, load_prices
 from firebreak.signals.schema import COLUMNS, Events, StatusEvents, Telemetry, concat
 from firebreak.signals.statuspage import is_summary, status_sample
 
@@ -45,8 +48,6 @@ def read_telemetry(path: Path, prices: Path | None = None) -> Telemetry:
             location=Location(source),
         )
     if prices is not None:
-        from firebreak.signals.prices import apply_prices, load_prices
-
         apply_prices(telemetry.events, load_prices(prices))
     return telemetry
 
@@ -91,8 +92,6 @@ def _fast_jsonl(path: Path, source: str) -> Telemetry | None:
 
     import pyarrow as pa
     import pyarrow.json as pj
-
-    from firebreak.signals.arrow import events_from_table
 
     events: list[str] = []
     status: list[tuple[float, str, float]] = []
@@ -180,7 +179,6 @@ def _read_parquet(path: Path, source: str) -> Events:
         raise InputError(
             f"not a readable Parquet file (truncated or corrupt?): {exc}", location=Location(source)
         ) from None
-    from firebreak.signals.arrow import events_from_table
 
     fast = events_from_table(table, source)
     if fast is not None:
@@ -210,8 +208,6 @@ def _read_json(path: Path, source: str) -> Telemetry:
             f"not valid JSON: {exc.msg}", location=Location(source, exc.lineno, exc.colno)
         ) from None
     if isinstance(data, dict) and ("resourceSpans" in data or "resourceMetrics" in data):
-        from firebreak.signals.otlp import events_from_otlp
-
         return Telemetry(events=events_from_otlp(data, source))
     if isinstance(data, dict) and is_summary(data):
         return Telemetry(status=StatusEvents.from_rows([status_sample(data, Location(source))]))

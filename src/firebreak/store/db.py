@@ -27,6 +27,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from firebreak.errors import InputError, StoreError
+from firebreak.store.migrate import current, upgrade
 from firebreak.store.repos import (
     AlertRepo,
     IncidentRepo,
@@ -112,13 +113,11 @@ class Store:
 
     def upgrade(self, revision: str = "head") -> None:
         """Run the packaged Alembic migrations up to ``revision``."""
-        from firebreak.store.migrate import upgrade
 
         with translated():
             upgrade(self.engine, revision)
 
     def current_revision(self) -> str | None:
-        from firebreak.store.migrate import current
 
         with translated():
             return current(self.engine)

@@ -16,9 +16,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from firebreak.durations import parse_duration
 from firebreak.errors import InputError, NotFound
 from firebreak.incidents import actions
+from firebreak.incidents.model import IntegrationKind
 from firebreak.web import credentials, reports, views
 from firebreak.web.auth import require
 from firebreak.web.credentials import Principal
+from firebreak.web.keys import Role
 from firebreak.web.service import Service
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -76,7 +78,7 @@ class FaultStartIn(_Body):
 
 
 class TokenIn(_Body):
-    role: Literal["viewer", "responder", "admin"]
+    role: Role
     name: Name = ""
     person: Annotated[str, Field(min_length=1, max_length=120)] | None = Field(
         default=None, description="The person the token acts as (actions read person:<id>)."
@@ -84,7 +86,7 @@ class TokenIn(_Body):
 
 
 class IntegrationIn(_Body):
-    kind: Literal["alertmanager", "pagerduty", "generic", "otlp"]
+    kind: IntegrationKind
     name: Name = ""
     service: Annotated[str, Field(max_length=120)] | None = None  # binding (routing.md)
     escalation: Annotated[str, Field(max_length=200)] | None = None

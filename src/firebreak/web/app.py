@@ -26,7 +26,8 @@ from firebreak.clock import Clock
 from firebreak.errors import FirebreakError
 from firebreak.incidents import quarantine
 from firebreak.incidents.loop import Loop
-from firebreak.notify.channels import live_channels
+from firebreak.notify.channels import Channels
+from firebreak.notify.live import live_channels
 from firebreak.running import RunningWorkspace
 from firebreak.store.db import Store
 from firebreak.web import (
@@ -97,7 +98,7 @@ def create_app(
     clock: Clock,
     *,
     session_key: bytes | None = None,
-    channels: Any = None,
+    channels: Channels | None = None,
     ticks: bool = True,
     tick_interval: float = 1.0,
     worker_id: str = "serve",

@@ -22,6 +22,7 @@ from firebreak.errors import Forbidden, Unauthorized
 from firebreak.store.tables import EndedSession
 from firebreak.web.credentials import Principal, find_token, token_by_id, touch_token
 from firebreak.web.keys import ROLE_RANK, role_allows
+from firebreak.web.proxyauth import proxy_user
 from firebreak.web.service import Service
 
 SESSION_COOKIE = "fb_session"
@@ -74,7 +75,6 @@ def check_csrf(service: Service, nonce: str | None, sent: str | None) -> None:
 def session_user(request: Request) -> tuple[Principal, str] | None:
     """The signed-in user of a UI request and the session nonce, or None. A person named by a
     trusted authenticating proxy (``web.proxyauth``) counts as signed in."""
-    from firebreak.web.proxyauth import proxy_user
 
     proxied = proxy_user(request)
     if proxied is not None:

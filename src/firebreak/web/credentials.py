@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from firebreak.errors import InputError
+from firebreak.incidents.model import INTEGRATION_KINDS
 from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import ApiToken, Integration
 from firebreak.web.keys import (
-    INTEGRATION_KINDS,
     ROLES,
     hash_secret,
     new_integration_key,

@@ -23,6 +23,7 @@ from firebreak import limits
 from firebreak.errors import FirebreakError, InputError, Unauthorized
 from firebreak.incidents.model import AlertIn
 from firebreak.signals.otlp import events_from_otlp
+from firebreak.web import otlp_wire
 from firebreak.web.credentials import IntegrationInfo
 from firebreak.web.formats import (
     BadPayload,
@@ -206,7 +207,6 @@ class Raw:
 
 
 async def _otlp(service: Service, posted: Posted, what: str) -> Answer:
-    from firebreak.web import otlp_wire
 
     _checked(service, _bearer(posted), "otlp")
     data = otlp_wire.decode(posted.headers, posted.body, what, MAX_BODY)

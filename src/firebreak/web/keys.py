@@ -14,7 +14,6 @@ from typing import Literal
 Role = Literal["viewer", "responder", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "responder", "admin")
 ROLE_RANK: dict[str, int] = {"viewer": 1, "responder": 2, "admin": 3}
-INTEGRATION_KINDS: tuple[str, ...] = ("alertmanager", "pagerduty", "generic", "otlp")
 TOKEN_PREFIX = "fbt_"
 
 

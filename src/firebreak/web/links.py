@@ -22,6 +22,7 @@ from firebreak.notify import links
 from firebreak.store.db import UnitOfWork
 from firebreak.web import views
 from firebreak.web.service import Service
+from firebreak.web.ui import templates
 
 router = APIRouter(include_in_schema=False)
 HEADERS = {
@@ -39,7 +40,6 @@ def _svc(request: Request) -> Service:
 
 
 def _render(request: Request, status: int = 200, **data: Any) -> HTMLResponse:
-    from firebreak.web.ui import templates
 
     context = {"user": None, "csrf": "", "error": None, "done": None, **data}
     return templates.TemplateResponse(

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from firebreak.errors import InputError
+from firebreak.metrics.figures import Period
+from firebreak.metrics.load import figures_from_session, runbook_steps, series_from_session
 from firebreak.web import charts
 from firebreak.web.service import Service
 
@@ -16,27 +18,20 @@ def figures(
     service: Service, since: datetime | None, until: datetime | None, bucket: str = "week"
 ) -> dict[str, Any]:
     """The report figures for the period and one point per bucket for the charts."""
-    from firebreak.metrics import Period, StepInfo, compute, timeseries
-    from firebreak.metrics.load import load_drill_runs, load_incidents, snapshot_steps
-
-    period = Period(since, until)
-    with service.store.unit_of_work(readonly=True) as uow:
-        records, rows = load_incidents(uow.session, period)
-        runs = load_drill_runs(uow.session, period)
-        steps: dict[str, list[StepInfo]] = {
-            rb.id: [StepInfo(s.key, s.text) for s in rb.steps] for rb in service.workspace.runbooks
-        }
-        steps.update(snapshot_steps(rows))
-    # the same figures as `firebreak report`, skipped runbook steps included
-    out = compute(records, runs, period, steps)
     # the series always ends now (or at ``until``), so the chart shows the quiet weeks too
     end = until or service.clock.now()
     if since is not None and since >= end:
         raise InputError("since: must be before until (or before now)")
-    try:
-        out["series"] = timeseries(records, runs, bucket, since, end)  # type: ignore[arg-type]
-    except ValueError as exc:  # a period too long for the chosen bucket
-        raise InputError(str(exc)) from None
+    runbooks = service.workspace.runbooks
+    with service.store.unit_of_work(readonly=True) as uow:
+        # the same figures as `firebreak report`, skipped runbook steps included
+        out = figures_from_session(
+            uow.session, Period(since, until), lambda wanted: runbook_steps(runbooks, wanted)
+        )
+        try:
+            out["series"] = series_from_session(uow.session, Period(since, end), bucket)  # type: ignore[arg-type]
+        except ValueError as exc:  # a period too long for the chosen bucket
+            raise InputError(str(exc)) from None
     return out
 
 

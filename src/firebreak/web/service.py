@@ -11,7 +11,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy.exc import StatementError
 
@@ -20,6 +19,9 @@ from firebreak.detect.promql import SourceHealth
 from firebreak.errors import Forbidden, InputError, StoreError, Unauthorized
 from firebreak.incidents.intake import record_alerts
 from firebreak.incidents.model import AlertIn
+from firebreak.lint.findings import Finding
+from firebreak.lint.run import lint_paths
+from firebreak.notify.channels import Channels
 from firebreak.running import RunningWorkspace
 from firebreak.signals.schema import Events
 from firebreak.store.db import Store
@@ -42,7 +44,7 @@ class Service:
     session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     stats: Stats = field(default_factory=Stats)
     sources: SourceHealth = field(default_factory=SourceHealth)  # promql queries, for /metrics
-    channels: Any = None
+    channels: Channels | None = None  # the loop's, once it runs
     running: RunningWorkspace | None = None  # revision, reloads, snapshots
     public_url: str | None = None  # where links in pages start when [server] public_url is unset
     otlp_events: list[Events] = field(default_factory=list)
@@ -51,7 +53,7 @@ class Service:
     # here is fairer and quicker than SQLite's sleeping busy handler.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _keys: dict[str, tuple[IntegrationInfo | None, float]] = field(default_factory=dict)
-    _lint: tuple[float, date, list[Any]] | None = None
+    _lint: tuple[float, date, list[Finding]] | None = None
     writer: GroupCommitter[AlertIn] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -99,9 +101,8 @@ class Service:
         """Drop the cached lint findings (the workspace was reloaded)."""
         self._lint = None
 
-    def lint_findings(self) -> list[Any]:
+    def lint_findings(self) -> list[Finding]:
         """Lint findings for the workspace, recomputed at most once a minute."""
-        from firebreak.lint.run import lint_paths
 
         today = self.clock.now().date()
         mono = time.monotonic()

@@ -25,6 +25,7 @@ from firebreak.errors import FirebreakError, Forbidden, InputError, NotFound, Un
 from firebreak.incidents import actions, quarantine
 from firebreak.runbooks.model import SCENARIOS
 from firebreak.web import detail, reports, timefmt, views
+from firebreak.web.api import actor_of
 from firebreak.web.auth import (
     NONCE_COOKIE,
     SESSION_COOKIE,
@@ -36,6 +37,7 @@ from firebreak.web.auth import (
     read_session,
     session_user,
 )
+from firebreak.web.charts import fmt_duration, fmt_percent
 from firebreak.web.credentials import Principal, find_token
 from firebreak.web.keys import role_allows
 from firebreak.web.service import Service
@@ -381,7 +383,6 @@ def _incident_page(
 async def _incident_action(request: Request, incident_id: int, run: Any) -> Response:
     """Run one action from the incident page's form; on bad input, the page again with the
     message on top (nothing changed: the unit of work rolls back)."""
-    from firebreak.web.api import actor_of
 
     principal, form = await _form_user(request, "responder")
     svc = _svc(request)
@@ -547,7 +548,6 @@ def figures_page(request: Request) -> Response:
 
 
 def _kpis(data: dict[str, Any]) -> list[dict[str, str]]:
-    from firebreak.web.charts import fmt_duration, fmt_percent
 
     def dur(key: str) -> str:
         value = data[key]["median"]

@@ -10,8 +10,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from firebreak.org import oncall as oc
 from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, IncidentAlert, RoleAssignment
+from firebreak.web import detail
 from firebreak.workspace import Workspace
 
 MAX_LIST = 500
@@ -153,7 +155,6 @@ def _add_page_details(
     uow: UnitOfWork, workspace: Workspace, row: Incident, now: datetime, out: dict[str, Any]
 ) -> None:
     """The alerts' details, the escalation's state, the runbook's Meaning and Impact."""
-    from firebreak.web import detail
 
     links = detail.step_links(workspace, row)
     for step in out["steps"]:
@@ -213,7 +214,6 @@ def oncall(
     workspace: Workspace, now: datetime, horizon: timedelta, handoffs: int = 3
 ) -> dict[str, Any]:
     """Who is on call on each schedule now, the next handoffs and the gaps ahead."""
-    from firebreak.org import oncall as oc
 
     schedules, upcoming, holes = [], [], []
     for sched in workspace.org.schedules.values():
