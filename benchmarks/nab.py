@@ -82,8 +82,9 @@ def main() -> None:
             shutil.copytree(nab / part, work / part)
         shutil.copy(nab / "run.py", work / "run.py")
         (work / "data").mkdir()
-        for folder in sorted({f.parent for f in files}):
-            (work / "data" / folder.name).symlink_to(folder)
+        for f in files:  # real folders: NAB's corpus does not follow linked ones
+            (work / "data" / f.parent.name).mkdir(exist_ok=True)
+            (work / "data" / f.parent.name / f.name).symlink_to(f)
         t0 = time.perf_counter()
         for f in files:
             key = f"{f.parent.name}/{f.name}"
