@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from firebreak.errors import InputError, Location, WorkspaceError
+from firebreak.gcpause import no_cyclic_gc
 from firebreak.lint.findings import Finding, finding, validation_findings
 from firebreak.org.model import ORG_SECTIONS, Org, Strict
 from firebreak.runbooks.model import Runbook
@@ -121,8 +122,7 @@ def _load_org_file(path: Path, display: str, org: Org, findings: list[Finding]) 
             except ValidationError as exc:
                 findings.extend(validation_findings(exc, data, display, (section, index)))
                 continue
-            obj._source = Location(display, line, col)
-            obj._raw = item
+            obj.place(Location(display, line, col), item)
             ident = obj.id  # type: ignore[attr-defined]
             if ident in bucket:
                 first = bucket[ident].source
@@ -216,9 +216,15 @@ def load_workspace(root: Path, primed: Primed | None = None) -> LoadResult:
     """Load everything under ``root``; problems become findings, nothing raises for bad content.
 
     ``primed`` holds runbooks parsed ahead (``runbooks.batch.prime``); each is used only if its
-    file is unchanged since."""
+    file is unchanged since. The cyclic garbage collector is paused meanwhile (see
+    :func:`firebreak.gcpause.no_cyclic_gc`)."""
     if not root.is_dir():
         raise WorkspaceError(f"workspace folder not found: {root}")
+    with no_cyclic_gc():
+        return _load(root, primed)
+
+
+def _load(root: Path, primed: Primed | None) -> LoadResult:
     findings: list[Finding] = []
     try:
         settings = load_settings(root / "firebreak.toml", "firebreak.toml")

@@ -8,6 +8,7 @@ more than ``limits.YAML_NODES`` nodes (an alias bomb) is an error at the alias t
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,18 +27,85 @@ Pos = tuple[int, int]
 
 
 class YMap(dict[Any, Any]):
-    """A mapping with the position of the mapping (``pos``) and of each key (``key_pos``)."""
+    """A mapping with the position of the mapping (``pos``) and of each key (``key_pos``).
 
-    pos: Pos = (0, 0)
-    key_pos: dict[Any, Pos]
-    value_pos: dict[Any, Pos]
+    Positions are kept as one array of ints per mapping and turned into the ``key_pos`` and
+    ``value_pos`` dicts only when asked for (findings need a few; an org has a million keys).
+    """
+
+    __slots__ = ("_at", "_key_pos", "_keys", "_marks", "_value_pos")
+    _at: Pos
+    _keys: tuple[Any, ...]
+    _marks: array[int]  # key line, key column, value line, value column, per key
+    _key_pos: dict[Any, Pos]
+    _value_pos: dict[Any, Pos]
+
+    @property
+    def pos(self) -> Pos:
+        return getattr(self, "_at", (0, 0))
+
+    @pos.setter
+    def pos(self, value: Pos) -> None:
+        self._at = value
+
+    def _positions(self, start: int) -> dict[Any, Pos]:
+        keys: tuple[Any, ...] = getattr(self, "_keys", ())
+        marks = self._marks if keys else array("i")
+        return {k: (marks[4 * i + start], marks[4 * i + start + 1]) for i, k in enumerate(keys)}
+
+    @property
+    def key_pos(self) -> dict[Any, Pos]:
+        try:
+            return self._key_pos
+        except AttributeError:
+            self._key_pos = self._positions(0)
+            return self._key_pos
+
+    @key_pos.setter
+    def key_pos(self, value: dict[Any, Pos]) -> None:
+        self._key_pos = value
+
+    @property
+    def value_pos(self) -> dict[Any, Pos]:
+        try:
+            return self._value_pos
+        except AttributeError:
+            self._value_pos = self._positions(2)
+            return self._value_pos
+
+    @value_pos.setter
+    def value_pos(self, value: dict[Any, Pos]) -> None:
+        self._value_pos = value
 
 
 class YList(list[Any]):
     """A sequence with the position of the sequence (``pos``) and of each item (``item_pos``)."""
 
-    pos: Pos = (0, 0)
-    item_pos: list[Pos]
+    __slots__ = ("_at", "_item_pos", "_marks")
+    _at: Pos
+    _marks: array[int]  # line, column, per item
+    _item_pos: list[Pos]
+
+    @property
+    def pos(self) -> Pos:
+        return getattr(self, "_at", (0, 0))
+
+    @pos.setter
+    def pos(self, value: Pos) -> None:
+        self._at = value
+
+    @property
+    def item_pos(self) -> list[Pos]:
+        try:
+            return self._item_pos
+        except AttributeError:
+            marks = getattr(self, "_marks", array("i"))
+            self._item_pos = [(marks[i], marks[i + 1]) for i in range(0, len(marks), 2)]
+            return self._item_pos
+
+    @item_pos.setter
+    def item_pos(self, value: list[Pos]) -> None:
+        self._item_pos = value
 
 
 def _mark(node: yaml.Node, line_offset: int) -> Pos:
@@ -136,14 +204,19 @@ class _Builder:
         return value
 
     def mapping(self, node: yaml.MappingNode) -> YMap:
-        if any(key.tag in _SPECIAL_KEYS for key, _ in node.value):
-            self.loader.flatten_mapping(node)
+        pairs = node.value
+        for key_node, _ in pairs:
+            if key_node.tag in _SPECIAL_KEYS:
+                self.loader.flatten_mapping(node)
+                pairs = node.value
+                break
         m = YMap()
-        m.pos = self.mark(node)
-        m.key_pos = {}
-        m.value_pos = {}
+        m._at = self.mark(node)
+        offset = self.offset + 1
+        keys: list[Any] = []
+        marks = array("i")
         total = 1
-        for key_node, value_node in node.value:
+        for key_node, value_node in pairs:
             key = self.build(key_node)
             try:
                 hash(key)
@@ -157,20 +230,26 @@ class _Builder:
                 )
             m[key] = self.build(value_node)
             total += 1 + self.size
-            m.key_pos[key] = self.mark(key_node)
-            m.value_pos[key] = self.mark(value_node)
+            keys.append(key)
+            k, v = key_node.start_mark, value_node.start_mark
+            marks.extend((k.line + offset, k.column + 1, v.line + offset, v.column + 1))
+        m._keys = tuple(keys)
+        m._marks = marks
         self.size = total
         return m
 
     def sequence(self, node: yaml.SequenceNode) -> YList:
         seq = YList()
-        seq.pos = self.mark(node)
-        seq.item_pos = []
+        seq._at = self.mark(node)
+        offset = self.offset + 1
+        marks = array("i")
         total = 1
         for child in node.value:
             seq.append(self.build(child))
             total += self.size
-            seq.item_pos.append(self.mark(child))
+            c = child.start_mark
+            marks.extend((c.line + offset, c.column + 1))
+        seq._marks = marks
         self.size = total
         return seq
 

@@ -100,6 +100,7 @@ def test_a_row_without_a_value_scores_zero_and_never_alarms() -> None:
     assert alarm[900] and not alarm[901:904].any() and (score[901:904] == 0).all()
 
 
+@pytest.mark.slow
 def test_detect_takes_a_real_export(tmp_path: Path) -> None:
     """Repeated timestamps (counted, scored in input order), gaps, irregular steps, empty and
     NaN values: one output row per input row, in input order."""

@@ -97,6 +97,7 @@ def test_fault_is_detected_by_its_runbook(
     assert before == [], "an alarm before the fault"
 
 
+@pytest.mark.slow
 def test_seven_quiet_days_raise_no_alarm(example_workspace: Path) -> None:
     outcomes = backtest(example_workspace, [], hours=7 * 24, scale=0.25)
     alarms = [(o.plan.runbook_id, o.plan.signal, f.start) for o in outcomes for f in o.firings]

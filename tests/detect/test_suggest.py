@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from test_cli import demo, run
 
+pytestmark = pytest.mark.slow  # starts firebreak or a server
+
 __all__ = ["demo"]
 FAULT_LEVEL = 0.3  # the outage fails 30% of chat-api calls
 

@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from firebreak.drills.noise import noise
 from firebreak.drills.readback import distinct_faults
 from firebreak.drills.record import AlertSeen, DrillRecord, IncidentSeen, PageSeen
@@ -77,6 +79,7 @@ def test_overlapping_faults_are_one_fault() -> None:
     assert distinct_faults([(1 * h, 2 * h), (3 * h, 4 * h)]) == 2
 
 
+@pytest.mark.slow
 def test_without_the_inhibit_rules_the_provider_drills_fail_noise(example_workspace: Path) -> None:
     toml = example_workspace / "firebreak.toml"
     text = toml.read_text()
@@ -89,6 +92,7 @@ def test_without_the_inhibit_rules_the_provider_drills_fail_noise(example_worksp
         assert re.search(r"extra incident #\d+ \(chat-api-inference-outage\)", reason), reason
 
 
+@pytest.mark.slow
 def test_the_one_caller_quota_drill_needs_the_per_caller_trigger(example_workspace: Path) -> None:
     assert drill(example_workspace, "provider-quota-one-caller").passed
     path = example_workspace / "runbooks" / "provider-api-failure.md"

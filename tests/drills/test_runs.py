@@ -21,6 +21,8 @@ from firebreak.store.db import open_store
 from firebreak.store.tables import DrillRun
 from firebreak.workspace import require
 
+pytestmark = pytest.mark.slow  # plays drills or long simulations: seconds each
+
 OUTAGE_RUNBOOK = "runbooks/chat-api-inference-outage.md"
 
 
@@ -41,7 +43,6 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-@pytest.mark.slow
 def test_every_builtin_drill_passes_on_the_example_workspace(example_workspace: Path) -> None:
     db = example_workspace / "firebreak.db"
     proc = subprocess.run(
@@ -168,7 +169,6 @@ def test_responders_who_skip_the_runbook_do_not_resolve_in_time(example_workspac
     assert "runbook steps skipped: diagnosis.1" in reason
 
 
-@pytest.mark.slow
 def test_bad_scenario_file_is_exit_2_with_its_location(example_workspace: Path) -> None:
     (example_workspace / "drills" / "broken.yaml").write_text("name: broken\nfaults: 3\n")
     proc = subprocess.run(
@@ -184,7 +184,6 @@ def test_bad_scenario_file_is_exit_2_with_its_location(example_workspace: Path) 
     assert not (example_workspace / "firebreak.db").exists()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("args", [["nope"], ["--all", "chat-api-total-outage"]])
 def test_bad_arguments_are_exit_2(example_workspace: Path, args: list[str]) -> None:
     proc = subprocess.run(

@@ -15,6 +15,8 @@ from firebreak.drills.runner import DrillRun, drill_start
 from firebreak.store.tables import Incident, Notification, TimelineEntry
 from firebreak.workspace import require
 
+pytestmark = pytest.mark.slow  # plays drills or long simulations: seconds each
+
 NOW = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
 
 

@@ -6,10 +6,13 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from import_helpers import FIXTURES, run_import
 
 from firebreak.org.oncall import on_call
 from firebreak.workspace import load_workspace
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 OG = FIXTURES / "opsgenie"
 

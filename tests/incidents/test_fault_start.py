@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from incident_helpers import load, outage, process, push
 
 from firebreak.incidents import actions
@@ -65,6 +66,7 @@ def test_a_detector_alert_sets_no_fault_start(store: Store, example_workspace: P
     assert fault_start(store) is None
 
 
+@pytest.mark.slow
 def test_the_cli_sets_the_fault_start_and_refuses_bad_times(example_workspace: Path) -> None:
     import subprocess
     import sys

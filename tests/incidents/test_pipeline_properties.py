@@ -19,6 +19,8 @@ from firebreak.store.db import Store, open_store
 from firebreak.store.tables import Alert, Incident, IncidentAlert
 from firebreak.workspace import Workspace
 
+pytestmark = pytest.mark.slow  # plays drills or long simulations: seconds each
+
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
 SERVICES = ["chat-api", "agent-runner"]
 

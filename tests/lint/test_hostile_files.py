@@ -46,6 +46,7 @@ def runbook(ws: Path, name: str, front: str, body: str) -> None:
     (ws / "runbooks" / name).write_text(f"---\nid: {name[:-3]}\n{front}\n---\n# T\n\n{body}\n")
 
 
+@pytest.mark.slow
 def test_alias_bomb_deep_markdown_and_bad_drills_are_findings(example_workspace: Path) -> None:
     runbook(example_workspace, "bomb.md", BOMB, "")
     runbook(example_workspace, "quotes.md", "title: Deep", ">" * 100_000)  # segfaulted the parser
@@ -65,6 +66,7 @@ def test_alias_bomb_deep_markdown_and_bad_drills_are_findings(example_workspace:
     assert took < 30, took  # minutes before the aliases were bounded
 
 
+@pytest.mark.slow
 def test_deep_toml_is_a_finding_not_a_traceback(example_workspace: Path) -> None:
     (example_workspace / "firebreak.toml").write_text("a = " + "[" * 50_000 + "]" * 50_000 + "\n")
     _code, findings, _took = lint_json(example_workspace)
@@ -94,6 +96,7 @@ def test_every_settings_error_is_reported_at_its_line_with_the_accepted_keys(
     ]
 
 
+@pytest.mark.slow
 def test_a_large_document_without_aliases_is_not_mistaken_for_a_bomb() -> None:
     text = "people:\n" + "".join(f"  - {{id: p{i}, name: P}}\n" for i in range(60_000))
     assert len(loads(text, "org/people.yaml")["people"]) == 60_000  # 180,000 nodes

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from test_lint_cli import run
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 SELF = """
 [[inhibit]]

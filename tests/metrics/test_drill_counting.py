@@ -9,6 +9,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from firebreak.drills.grading import ObjectiveResult
 from firebreak.drills.results import DrillResult, pass_rate, save
 from firebreak.metrics.figures import counted, drill_pass_rate
@@ -26,18 +28,21 @@ def run(
     )
 
 
+@pytest.mark.slow
 def test_three_runs_in_a_day_count_once_with_the_latest_verdict() -> None:
     runs = [run("a", False, 0), run("a", True, 1), run("a", True, 2), run("b", False, 0)]
     assert [(r.name, r.passed) for r in counted(runs)] == [("b", False), ("a", True)]
     assert drill_pass_rate(runs).value == 0.5
 
 
+@pytest.mark.slow
 def test_days_count_apart_and_simulated_apart_from_live() -> None:
     runs = [run("a", True, 0), run("a", False, 24), run("a", False, 1, kind="live")]
     assert drill_pass_rate(runs).total == 3
     assert drill_pass_rate(runs).hits == 1
 
 
+@pytest.mark.slow
 def test_an_unverified_live_drill_is_not_counted() -> None:
     runs = [run("a", True, 0), run("a", False, 1, kind="live", verified=False)]
     assert drill_pass_rate(runs).total == 1
@@ -93,6 +98,7 @@ def drills(ws: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_report_after_three_drill_runs_in_a_day_equals_report_after_one(
     example_workspace: Path,
 ) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from fb_server import Running
 from test_api import open_incident
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 
 def test_alertmanager_starts_at_is_the_fault_start_and_a_responder_can_set_it(

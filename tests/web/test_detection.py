@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from firebreak.clock import SimClock
 from firebreak.incidents.loop import Loop
 from firebreak.signals.generate import Fault, generate
@@ -13,6 +15,8 @@ from firebreak.store.db import open_store
 from firebreak.web import views
 from firebreak.web.service import Service
 from firebreak.workspace import require
+
+pytestmark = pytest.mark.slow  # plays drills or long simulations: seconds each
 
 FAULT_AT = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 

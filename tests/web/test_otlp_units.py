@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fb_server import Running
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 T = "1793610060000000000"
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fb_server import Running, serve
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "incidents"))
@@ -20,6 +21,8 @@ from firebreak.notify import links
 from firebreak.notify.channels import RecordingChannel
 from firebreak.org import oncall
 from firebreak.workspace import require
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 T0 = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
 

@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 from fb_server import serve
 
 from firebreak.incidents.intake import record_alert
 from firebreak.incidents.model import AlertIn
+
+pytestmark = pytest.mark.slow  # starts firebreak or a server
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

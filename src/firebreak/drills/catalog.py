@@ -13,7 +13,7 @@ from typing import Any
 from firebreak.drills.scenario import FaultSpec, Scenario, ScenarioError, parse_scenario
 from firebreak.errors import InputError, Location
 from firebreak.org.model import Org
-from firebreak.signals.generate import PROVIDERS
+from firebreak.signals.providers import PROVIDERS
 from firebreak.workspace import Workspace
 from firebreak.yamlsrc import YMap, locate, read_text
 

@@ -6,9 +6,7 @@ runbooks get the runbook rules only, since there is no org to check references a
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePath
@@ -16,6 +14,7 @@ from pathlib import Path, PurePath
 from firebreak.drills.catalog import load_catalog
 from firebreak.drills.scenario import ScenarioError
 from firebreak.errors import Location
+from firebreak.gcpause import no_cyclic_gc
 from firebreak.incidents.inhibit import label_form_problems, self_match
 from firebreak.lint.findings import RULES, SEVERITY_RANK, Finding, finding
 from firebreak.org.checks import check_workspace
@@ -77,23 +76,6 @@ def is_workspace(folder: Path) -> bool:
     return any((folder / marker).exists() for marker in WORKSPACE_MARKERS)
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a lint run builds its objects.
-
-    Every runbook, token and YAML node stays alive until the report is printed, so the collector
-    would only rescan a growing heap again and again (about a third of the run for 1,000
-    runbooks). Reference counting still frees what dies; the collector resumes afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def lint_paths(
     paths: Sequence[str],
     default_root: Path,
@@ -107,7 +89,7 @@ def lint_paths(
     targets: list[tuple[Path, str | None]] = [(Path(p), p) for p in paths]
     if not targets:
         targets = [(default_root, None)]
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         for path, given in targets:
             _lint_one(path, given, today, report)
     report.findings = sorted(

@@ -22,6 +22,7 @@ import numpy as np
 from firebreak.errors import Location
 from firebreak.signals import traffic
 from firebreak.signals.faults import FAULT_KINDS, Fault, apply_faults, runaway_session, status_pages
+from firebreak.signals.providers import PROVIDERS as PROVIDERS
 from firebreak.signals.schema import Events, StatusEvents, Telemetry, concat
 from firebreak.signals.statuspage import status_sample
 
@@ -29,7 +30,6 @@ Arr = np.ndarray[Any, np.dtype[Any]]
 
 __all__ = ["FAULT_KINDS", "Fault", "ServiceProfile", "TrafficGenerator", "generate"]
 
-PROVIDERS = ("anthropic", "google", "mistral", "openai")
 MODELS: dict[str, dict[str, float]] = {
     "openai": {"gpt-4.1": 0.6, "gpt-4.1-mini": 0.4},
     "anthropic": {"claude-sonnet-4-5": 0.7, "claude-haiku-4-5": 0.3},
