@@ -4,7 +4,9 @@ For each size N it writes the example workspace (`firebreak init`) plus N more p
 org files of at most 25,000 people each (each stays under the 5 MB per-file cap), with teams of 50
 and one weekly schedule that rotates through the first team. It then runs, each in a fresh child
 process, `firebreak lint` and `firebreak.workspace.load_workspace` (what `serve` does at start),
-and prints wall time and peak resident memory, also per person. Everything happens in a temporary
+and prints wall time and peak resident memory, also per person; then it starts `firebreak serve`
+(SQLite, loopback, a free port, `--no-watch`) and prints the time until /healthz answers 200
+and the server's peak memory (row "up"), and stops it. Everything happens in a temporary
 folder that is removed at the end.
 
     python benchmarks/org_scale.py [--sizes 10000,50000,200000]
@@ -13,6 +15,7 @@ folder that is removed at the end.
 from __future__ import annotations
 
 import argparse
+import socket
 import subprocess
 import sys
 import tempfile
@@ -80,6 +83,43 @@ def measure(cmd: list[str]) -> tuple[float, float, str]:
     return float(wall), float(rss), f"exit {rc}: {out.stderr.strip().splitlines()[-1:]}"
 
 
+def serve_up(root: Path, timeout: float = 600) -> tuple[float, float, str]:
+    """Seconds from starting `firebreak serve` to /healthz answering 200, and its peak RSS in MB."""
+    from firebreak.store.db import open_store
+
+    store = open_store(f"sqlite:///{root / 'firebreak.db'}")
+    store.upgrade()
+    store.dispose()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    command = [sys.executable, "-m", "firebreak", "serve", "--workspace", str(root), "--no-watch"]
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while time.perf_counter() - start < timeout:
+            if server.poll() is not None:
+                return time.perf_counter() - start, 0.0, f"exited {server.returncode}"
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=2) as c:
+                    c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    if b" 200 " in c.recv(100):
+                        up = time.perf_counter() - start
+                        status = Path(f"/proc/{server.pid}/status").read_text()
+                        peak = next(ln for ln in status.splitlines() if ln.startswith("VmHWM:"))
+                        return up, int(peak.split()[1]) / 1024, "healthz 200"
+            except OSError:
+                time.sleep(0.2)
+        return timeout, 0.0, "not ready in time"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,50000,200000")
@@ -98,8 +138,8 @@ def main() -> None:
                 "lint": [*firebreak, "lint", str(root)],
                 "serve": [sys.executable, "-c", LOAD, str(root)],
             }
-            for what, cmd in runs.items():
-                wall, rss, result = measure(cmd)
+            for what, cmd in [*runs.items(), ("up", [])]:
+                wall, rss, result = serve_up(root) if what == "up" else measure(cmd)
                 per_k = wall * 1000 / (n / 1000)
                 per_person = rss * 1024 / n
                 print(

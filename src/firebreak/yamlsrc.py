@@ -124,17 +124,26 @@ def _make_loader(line_offset: int) -> type:
                 None, None, f"{node.value!r} is not a valid date or time ({exc})", node.start_mark
             ) from None
 
-    resolved: dict[tuple[Any, str, Any], str] = {}
+    resolved: dict[tuple[Any, Any, Any], str] = {}
     base_resolve = Loader.resolve
+    firsts = Loader.yaml_implicit_resolvers  # first character -> the implicit tags it may start
+    # Without path resolvers or catch-all implicit ones (the safe loader has neither), a quoted
+    # scalar, or a plain one whose first character starts no implicit tag, is a string.
+    simple = not Loader.yaml_path_resolvers and None not in firsts
 
     def resolve(loader: Any, kind: Any, value: Any, implicit: Any) -> str:
-        # The tag of a plain scalar depends only on these three; front matters repeat their keys
-        # and values, so remembering them saves a regex walk per scalar.
-        if kind is not yaml.ScalarNode or not isinstance(value, str) or len(value) > 64:
+        plain_string = value and value[0] not in firsts
+        if simple and kind is yaml.ScalarNode and (not implicit[0] or plain_string):
+            return _STR
+        if isinstance(value, str) and len(value) > 64:
             return str(base_resolve(loader, kind, value, implicit))
-        memo_key = (implicit, value, "s")
+        # Otherwise the tag depends only on these three, and front matters repeat their keys and
+        # values: remembering them saves a regex walk each. Bounded, since loaders live on.
+        memo_key = (kind, value, implicit)
         tag = resolved.get(memo_key)
         if tag is None:
+            if len(resolved) > 20_000:
+                resolved.clear()
             tag = resolved[memo_key] = str(base_resolve(loader, kind, value, implicit))
         return tag
 
