@@ -119,6 +119,10 @@ def _outage_opens_an_incident(server: Running, tracer: Any, meter: Any, flush: A
     assert _incidents(server) == []
     genai_traffic(tracer, meter, ok=10, failed=40)  # the outage: 80% of calls fail
     flush()
+    # the SDK's metrics are cumulative: the second export counts only its 50 new calls
+    assert server.wait_for(lambda: _accepted(server) >= 160, timeout=10), _accepted(server)
+    time.sleep(0.5)
+    assert _accepted(server) == 160  # 50 spans + 50 metric calls, none counted twice
     found = server.wait_for(lambda: _incidents(server), timeout=70)  # evaluated every 30 s
     assert found and found[0]["runbook_id"] == "chat-errors"
     assert found[0]["service"] == "chat-api"

@@ -10,13 +10,16 @@ becomes one event per counted call, with the latency of its bucket's middle; the
 points (``gen_ai.client.inference.usage.*_tokens`` counters, the per-operation
 ``gen_ai.client.inference.operation.*_tokens`` histograms, or the older
 ``gen_ai.client.token.usage``) spread their token sums evenly over those calls. Cumulative points
-are differenced per attribute set. A duration or token metric in a unit firebreak cannot read
-refuses the export with a message naming the metric and unit.
+(the SDKs' default) are differenced per stream (metric, attribute set, start time): within one
+export, and across exports when the caller keeps a :class:`Cumulative` (live intake does). A
+duration or token metric in a unit firebreak cannot read refuses the export with a message naming
+the metric and unit.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from typing import Any
 
 from firebreak.errors import InputError, Location
@@ -25,6 +28,7 @@ from firebreak.signals.schema import Events
 
 Row = dict[str, Any]
 Point = tuple[dict[str, Any], dict[str, Any], int]  # resource attrs, point, temporality
+StreamKey = tuple[Any, ...]
 DURATIONS = ("gen_ai.client.inference.duration", "gen_ai.client.operation.duration")
 OLD_TOKENS = "gen_ai.client.token.usage"  # one histogram, gen_ai.token.type says which
 TOKENS = {  # newer names: one metric per kind of token
@@ -37,6 +41,39 @@ TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "": 1.0}  # UCUM; ""
 TOKEN_UNITS = ("{token}", "{tokens}", "token", "tokens", "1", "")
 EVALUATION = "gen_ai.evaluation.result"
 MAX_CALLS = 100_000  # calls one export may stand for (histogram counts are expanded to events)
+MAX_STREAMS = 100_000  # cumulative streams remembered across exports (the oldest are forgotten)
+
+
+class Cumulative:
+    """The last value of each cumulative stream seen, so that the next export of a stream counts
+    only what is new. A stream first seen is counted whole only when it started at or after
+    ``since_ns`` (the listening process's start); an older one (the sender ran before firebreak
+    did) only sets the base, so a restart of firebreak never counts past calls again."""
+
+    def __init__(self, since_ns: int) -> None:
+        self.since_ns = since_ns
+        self._last: OrderedDict[StreamKey, tuple[list[float], float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def step(
+        self, key: StreamKey, start_ns: int, counts: list[float], total: float
+    ) -> tuple[list[float], float]:
+        """The delta of one cumulative point since the stream's last point."""
+        with self._lock:
+            prev = self._last.pop(key, None)
+            self._last[key] = (counts, total)
+            while len(self._last) > MAX_STREAMS:
+                self._last.popitem(last=False)
+        if prev is None:
+            if start_ns >= self.since_ns:
+                return counts, total
+            return [0.0] * len(counts), 0.0
+        prev_counts, prev_total = prev
+        if len(prev_counts) != len(counts) or total < prev_total:
+            return counts, total  # buckets changed or the stream was reset: a new stream
+        return [max(c - p, 0.0) for c, p in zip(counts, prev_counts, strict=True)], (
+            total - prev_total
+        )
 
 
 def _value(v: dict[str, Any]) -> Any:
@@ -171,9 +208,12 @@ def _scaled(point: dict[str, Any], factor: float) -> dict[str, Any]:
     return out
 
 
-def _deltas(points: list[Point]) -> list[tuple[Row, float, list[float], float]]:
-    """(attrs incl. service, time, per-bucket counts, sum) as deltas."""
-    last: dict[tuple[Any, ...], tuple[list[float], float]] = {}
+def _deltas(
+    points: list[Point], name: str = "", state: Cumulative | None = None
+) -> list[tuple[Row, float, list[float], float]]:
+    """(attrs incl. service, time, per-bucket counts, sum) as deltas. Cumulative points are
+    differenced per stream within the export, and across exports with ``state``."""
+    local = Cumulative(since_ns=0) if state is None else state
     out = []
     ordered = sorted(points, key=lambda p: int(p[1]["timeUnixNano"]))
     for rattrs, point, temporality in ordered:
@@ -181,25 +221,25 @@ def _deltas(points: list[Point]) -> list[tuple[Row, float, list[float], float]]:
         attrs["service.name"] = rattrs.get("service.name")
         counts = [float(c) for c in point.get("bucketCounts") or []]
         total = float(point.get("sum", 0.0))
-        key = tuple(sorted((k, str(v)) for k, v in attrs.items()))
         if temporality == 2:
-            prev_counts, prev_sum = last.get(key, ([0.0] * len(counts), 0.0))
-            last[key] = (counts, total)
-            if len(prev_counts) == len(counts):
-                counts = [c - p for c, p in zip(counts, prev_counts, strict=True)]
-                total -= prev_sum
+            start = int(point.get("startTimeUnixNano") or 0)
+            key = (name, start, *sorted((k, str(v)) for k, v in attrs.items()))
+            counts, total = local.step(key, start, counts, total)
         out.append((attrs, int(point["timeUnixNano"]) / 1e9, counts, total))
     return out
 
 
-def _token_totals(data: dict[str, Any]) -> dict[tuple[Any, ...], dict[str, tuple[float, float]]]:
+def _token_totals(
+    data: dict[str, Any], state: Cumulative | None
+) -> dict[tuple[Any, ...], dict[str, tuple[float, float]]]:
     """(time, attrs) -> token kind -> (tokens, calls they were counted over; 0 for counters)."""
     tokens: dict[tuple[Any, ...], dict[str, tuple[float, float]]] = defaultdict(dict)
-    for attrs, when, counts, total in _deltas(_points(data, OLD_TOKENS, TOKEN_UNITS)):
+    old = _points(data, OLD_TOKENS, TOKEN_UNITS)
+    for attrs, when, counts, total in _deltas(old, OLD_TOKENS, state):
         kind = attrs.pop("gen_ai.token.type", None)
         tokens[(when, *_key(attrs))][f"{kind}_tokens"] = (total, sum(counts))
     for name, kind in TOKENS.items():
-        for attrs, when, counts, total in _deltas(_points(data, name, TOKEN_UNITS)):
+        for attrs, when, counts, total in _deltas(_points(data, name, TOKEN_UNITS), name, state):
             tokens[(when, *_key(attrs))][f"{kind}_tokens"] = (total, sum(counts))
     return tokens
 
@@ -208,13 +248,14 @@ def _key(attrs: dict[str, Any]) -> list[tuple[str, str]]:
     return sorted((k, str(v)) for k, v in attrs.items())
 
 
-def _metric_rows(data: dict[str, Any]) -> list[Row]:
-    tokens = _token_totals(data)
+def _metric_rows(data: dict[str, Any], state: Cumulative | None = None) -> list[Row]:
+    tokens = _token_totals(data, state)
     rows: list[Row] = []
     # an exporter moving to the new names may send both for the same calls: the new one wins
-    duration = next((p for p in (_points(data, n) for n in DURATIONS) if p), [])
-    if duration:
-        for attrs, when, counts, _total in _deltas(duration):
+    chosen = next(((n, p) for n, p in ((n, _points(data, n)) for n in DURATIONS) if p), None)
+    if chosen:
+        name, duration = chosen
+        for attrs, when, counts, _total in _deltas(duration, name, state):
             bounds = _bounds(duration, attrs)
             calls = sum(counts)
             found = tokens.get((when, *_key(attrs)), {})
@@ -247,11 +288,17 @@ def _bucket_middle(bounds: list[float], index: int) -> float:
     return (float(bounds[index - 1]) + float(bounds[index])) / 2
 
 
-def events_from_otlp(data: dict[str, Any], source: str, allow_empty: bool = False) -> Events:
+def events_from_otlp(
+    data: dict[str, Any],
+    source: str,
+    allow_empty: bool = False,
+    cumulative: Cumulative | None = None,
+) -> Events:
     """The model calls of an export; none is an error unless ``allow_empty`` (live intake, where
-    a Collector forwards every span and only the gen_ai ones are ours)."""
+    a Collector forwards every span and only the gen_ai ones are ours). ``cumulative`` carries
+    cumulative metric streams across exports (live intake keeps one)."""
     try:
-        rows = _span_rows(data) + _metric_rows(data)
+        rows = _span_rows(data) + _metric_rows(data, cumulative)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise InputError(
             f"malformed OTLP JSON: {type(exc).__name__} {exc}", location=Location(source)

@@ -225,7 +225,7 @@ def accept_otlp(service: Service, data: dict[str, Any], what: str, source: str) 
 
     HTTP (JSON and protobuf) and gRPC intake share it, so they accept and refuse alike.
     """
-    events = events_from_otlp(data, source, allow_empty=True)
+    events = events_from_otlp(data, source, allow_empty=True, cumulative=service.otlp_cumulative)
     if not len(events):
         service.stats.count_intake("otlp", "not_gen_ai", 1)
         return 0, "no gen_ai calls in this export (no gen_ai.provider.name or gen_ai.system)"

@@ -151,14 +151,16 @@ def _resource_metrics(res: Any) -> dict[str, Any]:
     for scope in res.scope_metrics:
         metrics = []
         for metric in scope.metrics:
-            entry: dict[str, Any] = {"name": metric.name}
-            if metric.WhichOneof("data") == "histogram":
+            entry: dict[str, Any] = {"name": metric.name, "unit": metric.unit}
+            kind = metric.WhichOneof("data")
+            if kind == "histogram":
                 hist = metric.histogram
                 entry["histogram"] = {
                     "aggregationTemporality": hist.aggregation_temporality,
                     "dataPoints": [
                         {
                             "attributes": _attrs(p.attributes),
+                            "startTimeUnixNano": p.start_time_unix_nano,
                             "timeUnixNano": p.time_unix_nano,
                             "bucketCounts": list(p.bucket_counts),
                             "explicitBounds": list(p.explicit_bounds),
@@ -168,9 +170,30 @@ def _resource_metrics(res: Any) -> dict[str, Any]:
                         for p in hist.data_points
                     ],
                 }
+            elif kind == "sum":  # counters, such as the token usage counters
+                total = metric.sum
+                entry["sum"] = {
+                    "aggregationTemporality": total.aggregation_temporality,
+                    "dataPoints": [
+                        {
+                            "attributes": _attrs(p.attributes),
+                            "startTimeUnixNano": p.start_time_unix_nano,
+                            "timeUnixNano": p.time_unix_nano,
+                            **_number(p),
+                        }
+                        for p in total.data_points
+                    ],
+                }
             metrics.append(entry)
         scopes.append({"metrics": metrics})
     return {"resource": {"attributes": _attrs(res.resource.attributes)}, "scopeMetrics": scopes}
+
+
+def _number(point: Any) -> dict[str, float | int]:
+    """A number point's value under its OTLP JSON name."""
+    if point.WhichOneof("value") == "as_double":
+        return {"asDouble": point.as_double}
+    return {"asInt": point.as_int}
 
 
 def response(what: str, rejected: int, message: str) -> Message:

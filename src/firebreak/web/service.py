@@ -23,6 +23,7 @@ from firebreak.lint.findings import Finding
 from firebreak.lint.run import lint_paths
 from firebreak.notify.channels import Channels
 from firebreak.running import RunningWorkspace
+from firebreak.signals.otlp import Cumulative
 from firebreak.signals.schema import Events
 from firebreak.store.db import Store
 from firebreak.web.credentials import IntegrationInfo, find_integration
@@ -49,6 +50,8 @@ class Service:
     public_url: str | None = None  # where links in pages start when [server] public_url is unset
     otlp_events: list[Events] = field(default_factory=list)
     otlp_lock: threading.Lock = field(default_factory=threading.Lock)
+    # cumulative OTLP metric streams across exports; streams older than this process set the base
+    otlp_cumulative: Cumulative = field(init=False)
     # Held around every write transaction of this process: with SQLite's single writer, waiting
     # here is fairer and quicker than SQLite's sleeping busy handler.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -57,6 +60,7 @@ class Service:
     writer: GroupCommitter[AlertIn] = field(init=False)
 
     def __post_init__(self) -> None:
+        self.otlp_cumulative = Cumulative(since_ns=int(self.clock.now().timestamp() * 1e9))
         self.writer = GroupCommitter(
             self._commit, isolate=lambda exc: not isinstance(exc, StoreError)
         )
