@@ -88,6 +88,30 @@ def check_time(value: datetime, field: str) -> None:
         )
 
 
+def plain_json(value: Any) -> bool:
+    """Whether a value decoded from JSON text with no ``\\u`` escape is within the limits, checked
+    fast: such text can hold no NUL or lone surrogate (raw ones do not decode), and the decoder's
+    hooks already bound the numbers, so only the depth and the keys are walked. False means
+    "look closer" (:func:`check_json` names the problem), not that the value is bad."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    max_key = LABEL_NAME * 8
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            if depth >= JSON_DEPTH:
+                return False
+            for key, sub in item.items():
+                if len(key) > max_key:
+                    return False
+                if isinstance(sub, dict | list):
+                    stack.append((sub, depth + 1))
+        elif isinstance(item, list):
+            if depth >= JSON_DEPTH:
+                return False
+            stack.extend((sub, depth + 1) for sub in item if isinstance(sub, dict | list))
+    return True
+
+
 def check_json(value: Any, field: str) -> None:
     """Walk a decoded JSON value without recursion: keys and strings through :func:`check_text`,
     numbers finite and integers of at most :data:`JSON_INT_DIGITS` digits, depth bounded."""

@@ -99,6 +99,8 @@ def decode_json(body: bytes) -> Any:
     except RecursionError:
         msg = f"JSON nested deeper than {limits.JSON_DEPTH} levels"
         raise BadPayload(msg, [msg]) from None
+    if "\\u" not in text and limits.plain_json(data):
+        return data  # the common case, without naming every path (see limits.plain_json)
     try:
         limits.check_json(data, "body")
     except limits.LimitError as exc:
