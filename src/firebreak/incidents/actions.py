@@ -25,12 +25,10 @@ from firebreak.errors import Conflict, InputError, NotFound
 from firebreak.incidents import lifecycle, notices
 from firebreak.incidents.merge import merged_into
 from firebreak.incidents.model import RESOLUTIONS, SEVERITIES
-from firebreak.notify.redact import address_hash, redact_address
 from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import (
     Alert,
     Incident,
-    Notification,
     RoleAssignment,
     StepProgress,
     TimelineEntry,
@@ -354,33 +352,23 @@ def add_responder(
         f"{drill}[{incident.severity}] incident #{incident.id}: {incident.title} "
         f"({actor} asks you to respond; service {incident.service or '-'})"
     )
-    for index, contact in enumerate(person.contacts):
-        uow.notifications.add(
-            Notification(
-                idempotency_key=f"i{incident.id}-responder{entry.id}-{person.id}-c{index}",
-                incident_id=incident.id,
-                timer_id=None,
-                level=0,
-                channel=contact.type,
-                person_id=person.id,
-                contact_index=index,
-                contact_type=contact.type,
-                address_redacted=redact_address(contact.type, contact.address),
-                address_hash=address_hash(contact.address),
-                message={
-                    "title": incident.title,
-                    "severity": incident.severity,
-                    "role": "responder",
-                    "kind": "responder",
-                    "text": text,
-                    "drill": incident.drill,
-                },
-                status="pending",
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now + (contact.delay or timedelta(0)),
-            )
-        )
+    message = {
+        "title": incident.title,
+        "severity": incident.severity,
+        "role": "responder",
+        "kind": "responder",
+        "text": text,
+        "drill": incident.drill,
+    }
+    notices.queue_to_contacts(
+        uow,
+        incident,
+        person,
+        f"i{incident.id}-responder{entry.id}-{person.id}",
+        message,
+        "page",
+        now,
+    )
     return entry
 
 

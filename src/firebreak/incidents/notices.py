@@ -15,6 +15,7 @@ from typing import Any
 
 from firebreak.notify.redact import address_hash, redact_address
 from firebreak.org import oncall
+from firebreak.org.model import Person
 from firebreak.store.db import UnitOfWork
 from firebreak.store.tables import Incident, Notification, RoleAssignment
 from firebreak.workspace import Workspace
@@ -31,6 +32,41 @@ def first_step(incident: Incident, role: str) -> str | None:
 def step_text(incident: Incident, role: str) -> str:
     step = first_step(incident, role)
     return f"first step {step}" if step else f"the runbook gives {role} no step"
+
+
+def queue_to_contacts(
+    uow: UnitOfWork,
+    incident: Incident,
+    person: Person,
+    key: str,
+    message: dict[str, Any],
+    kind: str,
+    now: datetime,
+) -> int:
+    """Queue ``message`` once per contact of ``person`` in the send log (idempotency key
+    ``<key>-c<index>``), each due after its contact's ``delay``; returns rows queued."""
+    for index, contact in enumerate(person.contacts):
+        uow.notifications.add(
+            Notification(
+                idempotency_key=f"{key}-c{index}",
+                incident_id=incident.id,
+                timer_id=None,
+                level=0,
+                channel=contact.type,
+                person_id=person.id,
+                contact_index=index,
+                contact_type=contact.type,
+                address_redacted=redact_address(contact.type, contact.address),
+                address_hash=address_hash(contact.address),
+                message=message,
+                kind=kind,
+                status="pending",
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now + (contact.delay or timedelta(0)),
+            )
+        )
+    return len(person.contacts)
 
 
 def notice_text(incident: Incident, roles: list[str], how: str) -> str:
@@ -74,28 +110,9 @@ def queue_notice(
         "drill": incident.drill,
         "kind": "role",
     }
-    for index, contact in enumerate(person.contacts):
-        uow.notifications.add(
-            Notification(
-                idempotency_key=f"i{incident.id}-r{assignment.id}-{person.id}-c{index}",
-                incident_id=incident.id,
-                timer_id=None,
-                level=0,
-                channel=contact.type,
-                person_id=person.id,
-                contact_index=index,
-                contact_type=contact.type,
-                address_redacted=redact_address(contact.type, contact.address),
-                address_hash=address_hash(contact.address),
-                message=message,
-                kind="role",
-                status="pending",
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now + (contact.delay or timedelta(0)),
-            )
-        )
-    return len(person.contacts)
+    return queue_to_contacts(
+        uow, incident, person, f"i{incident.id}-r{assignment.id}-{person.id}", message, "role", now
+    )
 
 
 def tell_holders(
