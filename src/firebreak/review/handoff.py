@@ -6,12 +6,14 @@ skipped, who is on call next and the handoffs ahead, stale runbooks, and drills 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from firebreak.errors import InputError
+from firebreak.lint.findings import Finding
 from firebreak.metrics.figures import Period, compute
 from firebreak.org import board
 from firebreak.review import sources
@@ -47,9 +49,14 @@ def _incident(row: Incident, commander: str | None) -> dict[str, Any]:
 
 
 def build_handoff(
-    workspace: Workspace, session: Session, now: datetime, since: timedelta
+    workspace: Workspace,
+    session: Session,
+    now: datetime,
+    since: timedelta,
+    lint: Sequence[Finding] | None = None,
 ) -> dict[str, Any]:
-    """The handoff for the shift ``[now - since, now)``, JSON-ready."""
+    """The handoff for the shift ``[now - since, now)``, JSON-ready; ``lint`` are the
+    workspace's findings if the caller has them (else they are computed)."""
     if since <= timedelta(0):
         raise InputError(f"--since: a shift lasts longer than 0, got {since}")
     period = Period(now - since, now)
@@ -92,7 +99,10 @@ def build_handoff(
         "noisy_triggers": noisy,
         "skipped_steps": figures["skipped_steps"],
         "oncall": on_call["schedules"],
-        "stale_runbooks": sources.findings(workspace, now.date(), sources.STALE_CODES),
+        "stale_runbooks": sources.findings(
+            sources.lint_findings(workspace, now.date()) if lint is None else lint,
+            sources.STALE_CODES,
+        ),
         "drills_due": sources.drills_due(
             workspace, session, now, workspace.settings.review.drill_every
         ),

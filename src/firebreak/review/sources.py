@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from firebreak.drills.catalog import load_catalog
 from firebreak.drills.scenario import ScenarioError
+from firebreak.lint.findings import Finding
 from firebreak.metrics.figures import Period
 from firebreak.metrics.load import load_incidents, snapshot_steps
 from firebreak.metrics.records import IncidentRecord, StepInfo
@@ -73,17 +74,18 @@ def commanders(session: Session, ids: Sequence[int]) -> dict[int, str | None]:
     return out
 
 
-def findings(workspace: Workspace, today: date, codes: Sequence[str]) -> list[dict[str, Any]]:
-    """Lint findings of the given codes for the loaded workspace, as lint's JSON shows them."""
+def lint_findings(workspace: Workspace, today: date) -> list[Finding]:
+    """The staleness and key-person findings the handoff and review show, computed here when
+    the caller has none at hand (the service passes the findings it already caches)."""
+    found: list[Finding] = []
+    for runbook in workspace.runbooks:
+        found += lint_runbook(runbook, workspace.settings, today)
+    return found + check_workspace(workspace, today)
 
-    found = []
-    if any(c.startswith("FB2") for c in codes):
-        for runbook in workspace.runbooks:
-            found += lint_runbook(runbook, workspace.settings, today)
-    if any(c.startswith(("FB5", "FB6", "FB7")) for c in codes):
-        found += check_workspace(workspace, today)
-    keep = [f for f in found if f.code in codes]
-    keep.sort(key=lambda f: f.sort_key())
+
+def findings(found: Sequence[Finding], codes: Sequence[str]) -> list[dict[str, Any]]:
+    """The findings of the given codes, sorted, as lint's JSON shows them."""
+    keep = sorted((f for f in found if f.code in codes), key=lambda f: f.sort_key())
     return [f.to_dict() for f in keep]
 
 

@@ -21,6 +21,7 @@ from firebreak.detect.batch import evaluate
 from firebreak.detect.plan import compile_plans
 from firebreak.drills.coverage import Participation, undrilled
 from firebreak.errors import InputError, NotFound
+from firebreak.lint.findings import Finding
 from firebreak.metrics.baselines import compare
 from firebreak.metrics.figures import REPORT_VERSION, Period, compute
 from firebreak.metrics.load import load_drill_runs
@@ -173,6 +174,7 @@ def build_review(
     baseline: tuple[str, str, dict[str, Any]] | None = None,
     suggestions: Mapping[str, float | None] | None = None,
     complete_captures: bool = True,
+    lint: Sequence[Finding] | None = None,
 ) -> dict[str, Any]:
     """The review of ``[now - period, now)`` with ``weeks`` weeks of trend, JSON-ready.
 
@@ -207,6 +209,7 @@ def build_review(
     )
     trend_weeks = max((now - trend_since) / timedelta(weeks=1), 1 / 7)
     review = workspace.settings.review
+    found = sources.lint_findings(workspace, now.date()) if lint is None else lint
     return {
         "kind": "review",
         "workspace": workspace.settings.workspace.name,
@@ -226,10 +229,10 @@ def build_review(
         "baseline_captures": capture.captures(session, now),
         "baselines_saved_now": saved_now,
         "trend": trend,
-        "stale_runbooks": sources.findings(workspace, now.date(), sources.STALE_CODES),
+        "stale_runbooks": sources.findings(found, sources.STALE_CODES),
         "drills_not_run": sources.drills_due(workspace, session, now, review.drill_every),
         "execution_gaps": execution_gaps(trend_marked, steps),
         "drill_coverage": _coverage(workspace, session, now),
         "noisy_triggers": noisy_triggers(workspace, trend_records, trend_weeks, suggestions),
-        "key_person": sources.findings(workspace, now.date(), sources.KEY_PERSON_CODES),
+        "key_person": sources.findings(found, sources.KEY_PERSON_CODES),
     }

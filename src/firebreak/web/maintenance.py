@@ -35,7 +35,9 @@ def handoff_data(request: Request, since: str) -> dict[str, Any]:
     svc = service_of(request)
     span = _span(since, "since")
     with svc.store.unit_of_work(readonly=True) as uow:
-        return build_handoff(svc.workspace, uow.session, svc.clock.now(), span)
+        return build_handoff(
+            svc.workspace, uow.session, svc.clock.now(), span, lint=svc.lint_findings()
+        )
 
 
 def review_data(request: Request, period: str, weeks: int) -> dict[str, Any]:
@@ -43,7 +45,13 @@ def review_data(request: Request, period: str, weeks: int) -> dict[str, Any]:
     span = _span(period, "period")
     with svc.store.unit_of_work(readonly=True) as uow:
         return build_review(
-            svc.workspace, uow.session, svc.clock.now(), span, weeks=weeks, complete_captures=False
+            svc.workspace,
+            uow.session,
+            svc.clock.now(),
+            span,
+            weeks=weeks,
+            complete_captures=False,
+            lint=svc.lint_findings(),
         )
 
 
