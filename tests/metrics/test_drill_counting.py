@@ -127,3 +127,15 @@ def test_report_after_three_drill_runs_in_a_day_equals_report_after_one(
     assert figures["recorded"] == 8 and figures["run"] == 3 and figures["unverified"] == 1
     assert figures["simulated"] == {"rate": 1.0, "passed": 2, "run": 2}
     assert figures["live"] == {"rate": 0.0, "passed": 0, "run": 1}
+
+
+def test_the_default_period_ends_no_earlier_than_now() -> None:
+    """``until`` is exclusive and shown in whole seconds: it is rounded up, so a drill recorded
+    a moment before ``firebreak report`` is inside the period."""
+    from firebreak.cli.report_cmd import _period
+
+    for _ in range(50):
+        before = datetime.now(UTC)
+        period = _period(None, None)
+        assert period.until is not None
+        assert period.until > before and period.until.microsecond == 0

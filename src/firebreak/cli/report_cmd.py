@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,7 +107,12 @@ def _period(since: str | None, until: str | None) -> Period:
     from firebreak.clock import SystemClock
     from firebreak.metrics import Period
 
-    now = SystemClock().now().replace(microsecond=0)  # periods read better in whole seconds
+    # Periods read better in whole seconds; rounding now *up* keeps a drill or incident recorded
+    # a moment ago inside the default period (``until`` is exclusive).
+    clock_now = SystemClock().now()
+    now = clock_now.replace(microsecond=0)
+    if clock_now.microsecond:
+        now += timedelta(seconds=1)
     start = parse_when(since, now, "--since") if since else None
     end = parse_when(until, now, "--until") if until else now
     if start is not None and start >= end:
