@@ -128,7 +128,6 @@ def record(
         {"notification": row.id, "person": row.person_id, "error": error},
     )
     if row.kind == "page":
-
         move_on_if_unreached(uow, row, now)
 
 
