@@ -266,6 +266,13 @@ def test_every_page_fits_the_screen_and_is_safe_to_show(
     else:
         current, roles = (page.locator(s).bounding_box() for s in ("#live-current", "#live-roles"))
         assert current["x"] < roles["x"] and abs(current["y"] - roles["y"]) < 5
+        # The top bar is one row: every page link beside the brand and the sign-out button.
+        links = page.locator(".nav a")
+        rows = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
+        brand, out = (page.locator(s).bounding_box() for s in (".brand", ".who .btn"))
+        assert len(rows) == 1 and links.count() == 6, rows
+        assert abs(brand["y"] + brand["height"] / 2 - (out["y"] + out["height"] / 2)) < 8
+        assert brand["height"] < 36, brand  # the brand on one line, not squeezed into two
 
     favicon = httpx.get(f"{url}/favicon.ico", timeout=5)
     assert favicon.status_code == 200 and favicon.headers["content-type"] == "image/svg+xml"
