@@ -88,33 +88,105 @@ def check_time(value: datetime, field: str) -> None:
         )
 
 
-def plain_json(value: Any) -> bool:
-    """Whether a value decoded from JSON text with no ``\\u`` escape is within the limits, checked
-    fast: such text can hold no NUL or lone surrogate (raw ones do not decode), and the decoder's
-    hooks already bound the numbers, so only the depth and the keys are walked. False means
-    "look closer" (:func:`check_json` names the problem), not that the value is bad."""
+def plain_json(text: str, value: Any) -> bool:
+    """Whether ``value``, decoded from ``text`` by a decoder whose hooks bound the numbers, is
+    within the limits, checked fast. Text with no ``\\u`` escape can hold no NUL or lone
+    surrogate (raw ones do not decode), so only the depth and the keys are left, and often the
+    text alone settles them: no key is longer than the text, and no value is nested deeper than
+    the text has brackets. Otherwise they are walked (the decoder makes only exact dicts and
+    lists). False means "look closer" (:func:`check_json` names the problem), not that the
+    value is bad."""
+    if "\\u" in text:
+        return False
+    max_key = LABEL_NAME * 8
+    if len(text) <= max_key and text.count("{") + text.count("[") <= JSON_DEPTH:
+        return True
+    if type(value) is not dict and type(value) is not list:
+        return True  # a bare string or number at the top
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth >= JSON_DEPTH:
+            return False
+        if type(item) is dict:
+            for key in item:
+                if len(key) > max_key:
+                    return False
+            item = item.values()
+        for sub in item:
+            kind = type(sub)
+            if kind is dict or kind is list:
+                stack.append((sub, depth + 1))
+    return True
+
+
+_INT_BOUND = 10**JSON_INT_DIGITS
+
+
+def fits_json(value: Any) -> bool:
+    """Whether :func:`check_json` would pass ``value``, decided without naming paths: one walk
+    that gathers every key and string, then one search of them all for NUL and lone surrogates.
+    False means "look closer" (:func:`check_json` names the problem), not that the value is bad.
+    Exact types only: a subclass of dict or str is left to :func:`check_json`."""
+    texts: list[str] = []
+    keep = texts.append
+    if type(value) is not dict and type(value) is not list:
+        value = [value]  # a bare scalar at the top
     stack: list[tuple[Any, int]] = [(value, 0)]
     max_key = LABEL_NAME * 8
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            if depth >= JSON_DEPTH:
-                return False
-            for key, sub in item.items():
-                if len(key) > max_key:
+        if depth >= JSON_DEPTH:
+            return False
+        if type(item) is dict:
+            for key in item:
+                if type(key) is not str or len(key) > max_key:
                     return False
-                if isinstance(sub, dict | list):
-                    stack.append((sub, depth + 1))
-        elif isinstance(item, list):
-            if depth >= JSON_DEPTH:
+            texts.extend(item)
+            item = item.values()
+        for sub in item:
+            kind = type(sub)
+            if kind is str:
+                keep(sub)
+            elif kind is dict or kind is list:
+                stack.append((sub, depth + 1))
+            elif kind is int:
+                if not -_INT_BOUND < sub < _INT_BOUND:
+                    return False
+            elif kind is float:
+                if not math.isfinite(sub):
+                    return False
+            elif sub is not None and kind is not bool:
                 return False
-            stack.extend((sub, depth + 1) for sub in item if isinstance(sub, dict | list))
-    return True
+    return _BAD_CHARS.search("".join(texts)) is None
+
+
+def fits_labels(labels: dict[str, str]) -> bool:
+    """Whether :func:`check_labels` would pass ``labels`` (strings only), decided without naming
+    fields; False means "look closer"."""
+    if len(labels) > LABELS:
+        return False
+    for name, value in labels.items():
+        if len(name) > LABEL_NAME:
+            return False
+        limit = LABEL_COLUMNS.get(name, LABEL_VALUE)
+        if name == "trigger" and "runbook" in labels:
+            limit = TRIGGER_LABEL
+        if len(value) > limit:
+            return False
+    return _BAD_CHARS.search("".join(labels) + "".join(labels.values())) is None
 
 
 def check_json(value: Any, field: str) -> None:
     """Walk a decoded JSON value without recursion: keys and strings through :func:`check_text`,
     numbers finite and integers of at most :data:`JSON_INT_DIGITS` digits, depth bounded."""
+    if not fits_json(value):
+        name_json_problem(value, field)
+
+
+def name_json_problem(value: Any, field: str) -> None:
+    """The slow walk behind :func:`check_json`: raise LimitError naming the path of the first
+    problem (every string checked on its own, a name built for each)."""
     stack: list[tuple[Any, str, int]] = [(value, field, 0)]
     while stack:
         item, where, depth = stack.pop()
@@ -147,6 +219,12 @@ def check_json(value: Any, field: str) -> None:
 def check_labels(labels: dict[str, str], field: str = "labels") -> None:
     """Count, names and values of an alert's labels; the ones with a column of their own (service,
     scenario, runbook, trigger) against that column."""
+    if not fits_labels(labels):
+        name_labels_problem(labels, field)
+
+
+def name_labels_problem(labels: dict[str, str], field: str = "labels") -> None:
+    """The slow walk behind :func:`check_labels`: raise LimitError naming the label."""
     if len(labels) > LABELS:
         raise LimitError(f"{field}: more than {LABELS} labels ({len(labels)})")
     for name, value in labels.items():

@@ -77,6 +77,12 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
+# One decoder, built once: json.loads with hooks would build a new one for every body.
+_DECODER = json.JSONDecoder(
+    parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded_int
+)
+
+
 def decode_json(body: bytes) -> Any:
     """Decode a request body as JSON, or raise BadPayload saying where it broke.
 
@@ -90,16 +96,14 @@ def decode_json(body: bytes) -> Any:
     except UnicodeDecodeError:
         raise BadPayload("body is not UTF-8 text", ["body is not UTF-8"]) from None
     try:
-        data = json.loads(
-            text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded_int
-        )
+        data = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         msg = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         raise BadPayload(msg, [msg]) from None
     except RecursionError:
         msg = f"JSON nested deeper than {limits.JSON_DEPTH} levels"
         raise BadPayload(msg, [msg]) from None
-    if "\\u" not in text and limits.plain_json(data):
+    if limits.plain_json(text, data):
         return data  # the common case, without naming every path (see limits.plain_json)
     try:
         limits.check_json(data, "body")

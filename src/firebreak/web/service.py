@@ -70,7 +70,7 @@ class Service:
         should have caught it) is the sender's error: InputError, 400, never a 500."""
         try:
             with self.write_lock, self.store.unit_of_work() as uow:
-                record_alerts(uow, batch, self.clock.now())
+                record_alerts(uow, batch, self.clock.now(), checked=True)  # by _accept
         except (StatementError, ValueError) as exc:
             orig = getattr(exc, "orig", None) or exc
             first = (str(orig).splitlines() or [""])[0][:200]
