@@ -120,3 +120,35 @@ def ints(value: Any) -> list[int]:
     if isinstance(value, list):
         return [n for v in value for n in ints(v)]
     return [value] if isinstance(value, int) and not isinstance(value, bool) else []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["service", "scenario", "instance", "n" * 129]), text),
+    values,
+    st.one_of(text, st.sampled_from(["k" * 255, "k" * 256])),
+    st.one_of(st.none(), text, st.sampled_from(["s" * 16, "s" * 17])),
+)
+def test_an_alert_is_refused_exactly_when_the_naming_walk_names_a_field(
+    labels: dict[str, str], details: Any, key: str, severity: str | None
+) -> None:
+    from firebreak.errors import InputError
+    from firebreak.incidents.model import AlertIn
+
+    alert = AlertIn(
+        "generic",
+        key or "k",
+        labels=labels,
+        summary="s",
+        severity=severity,
+        payload={"details": details},
+    )
+
+    def refused(check: Any) -> bool:
+        try:
+            check()
+        except InputError:
+            return True
+        return False
+
+    assert refused(alert.check) == refused(alert._name_problem)

@@ -129,6 +129,46 @@ def fits_json(value: Any) -> bool:
     False means "look closer" (:func:`check_json` names the problem), not that the value is bad.
     Exact types only: a subclass of dict or str is left to :func:`check_json`."""
     texts: list[str] = []
+    return _gather_json(value, texts) and _BAD_CHARS.search("".join(texts)) is None
+
+
+def fits_labels(labels: dict[str, str]) -> bool:
+    """Whether :func:`check_labels` would pass ``labels``, decided without naming fields; False
+    means "look closer"."""
+    texts: list[str] = []
+    return _gather_labels(labels, texts) and _BAD_CHARS.search("".join(texts)) is None
+
+
+def fits_alert(labels: dict[str, str], payload: Any, texts: list[str]) -> bool:
+    """Whether an alert's labels, payload and ``texts`` (its other strings, their lengths
+    already checked) would all pass, with one search of every string: the fast path of
+    ``AlertIn.check``."""
+    return (
+        _gather_labels(labels, texts)
+        and _gather_json(payload, texts)
+        and _BAD_CHARS.search("".join(texts)) is None
+    )
+
+
+def _gather_labels(labels: dict[str, str], texts: list[str]) -> bool:
+    """Count, types and lengths of ``labels``; their names and values are added to ``texts``."""
+    if len(labels) > LABELS:
+        return False
+    for name, value in labels.items():
+        if type(name) is not str or type(value) is not str or len(name) > LABEL_NAME:
+            return False
+        limit = LABEL_COLUMNS.get(name, LABEL_VALUE)
+        if name == "trigger" and "runbook" in labels:
+            limit = TRIGGER_LABEL
+        if len(value) > limit:
+            return False
+    texts.extend(labels)
+    texts.extend(labels.values())
+    return True
+
+
+def _gather_json(value: Any, texts: list[str]) -> bool:
+    """Depth, keys and numbers of a JSON value; its keys and strings are added to ``texts``."""
     keep = texts.append
     if type(value) is not dict and type(value) is not list:
         value = [value]  # a bare scalar at the top
@@ -158,23 +198,7 @@ def fits_json(value: Any) -> bool:
                     return False
             elif sub is not None and kind is not bool:
                 return False
-    return _BAD_CHARS.search("".join(texts)) is None
-
-
-def fits_labels(labels: dict[str, str]) -> bool:
-    """Whether :func:`check_labels` would pass ``labels`` (strings only), decided without naming
-    fields; False means "look closer"."""
-    if len(labels) > LABELS:
-        return False
-    for name, value in labels.items():
-        if len(name) > LABEL_NAME:
-            return False
-        limit = LABEL_COLUMNS.get(name, LABEL_VALUE)
-        if name == "trigger" and "runbook" in labels:
-            limit = TRIGGER_LABEL
-        if len(value) > limit:
-            return False
-    return _BAD_CHARS.search("".join(labels) + "".join(labels.values())) is None
+    return True
 
 
 def check_json(value: Any, field: str) -> None:

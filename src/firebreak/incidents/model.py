@@ -55,9 +55,23 @@ class AlertIn:
             raise InputError(f"source: expected one of {', '.join(SOURCES)}, got {self.source!r}")
         if not self.dedup_key:
             raise InputError("dedup_key: expected 1 to 255 characters")
-        limits.check_text(self.dedup_key, "dedup_key", limits.FINGERPRINT)
         if self.action not in ACTIONS:
             raise InputError(f"action: expected one of {', '.join(ACTIONS)}, got {self.action!r}")
+        severity = self.severity
+        texts = [self.dedup_key, self.summary, severity or ""]
+        within = len(self.dedup_key) <= limits.FINGERPRINT and (
+            severity is None or len(severity) <= limits.SEVERITY
+        )
+        if not (within and limits.fits_alert(self.labels, self.payload, texts)):
+            self._name_problem()  # the slow walk, which names the field
+        if self.starts_at is not None:
+            if self.starts_at.tzinfo is None:
+                raise InputError("starts_at: expected a time with a time zone")
+            limits.check_time(self.starts_at, "starts_at")
+
+    def _name_problem(self) -> None:
+        """Raise InputError naming the field that ``limits.fits_alert`` refused."""
+        limits.check_text(self.dedup_key, "dedup_key", limits.FINGERPRINT)
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.labels.items()):
             raise InputError("labels: expected a mapping of strings to strings")
         limits.check_labels(self.labels)
@@ -65,10 +79,6 @@ class AlertIn:
         if self.severity is not None:
             limits.check_text(self.severity, "severity", limits.SEVERITY)
         limits.check_json(self.payload, "payload")
-        if self.starts_at is not None:
-            if self.starts_at.tzinfo is None:
-                raise InputError("starts_at: expected a time with a time zone")
-            limits.check_time(self.starts_at, "starts_at")
 
 
 @dataclass(frozen=True)

@@ -371,13 +371,16 @@ async def _read(headers: dict[str, str], receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # built once, not per answer
+
+
 async def _answer(
     send: Send, status: int, body: Any, extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
     if isinstance(body, Raw):
         data, kind = body.data, body.content_type.encode()
     else:
-        data, kind = json.dumps(body, separators=(",", ":")).encode(), b"application/json"
+        data, kind = _ENCODER.encode(body).encode(), b"application/json"
     headers = [(b"content-type", kind), (b"content-length", str(len(data)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b"Bearer"))
