@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -390,6 +391,16 @@ def test_each_action_works_and_bad_input_changes_nothing(
     page.goto(f"{url}/incidents/{a}")
     expect(timeline).to_contain_text(f"incident {world.other}")
     expect(page.locator("#live-alerts")).to_contain_text("agent-runner")
+
+    # The fault start form reads the time in the viewer's zone (priya: America/New_York), as
+    # the page shows times.
+    local = datetime.now(ZoneInfo("America/New_York")) - timedelta(hours=2)
+    page.fill('input[name="at"]', local.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.get_by_role("button", name="Set fault start (America/New_York)").click()
+    expect(page.locator("[data-fault-start]")).to_contain_text(local.strftime("%H:%M"))
+    with world.server.client("viewer") as c:
+        shown = c.get(f"/api/incidents/{a}").json()["fault_started_at"]
+    assert datetime.fromisoformat(shown) == local.replace(microsecond=0).astimezone(UTC)
 
     # Resolving as fixed without the confirmation: plain words, in the page, nothing changed.
     page.select_option('select[name="resolution"]', "fixed")

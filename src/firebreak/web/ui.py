@@ -450,6 +450,11 @@ async def ui_resolve(request: Request, incident_id: int) -> Response:
 
 @router.post("/incidents/{incident_id}/fault_start")
 async def ui_fault_start(request: Request, incident_id: int) -> Response:
+    """The form's time is read in the viewer's zone, the zone the page shows times in."""
+    svc = _svc(request)
+    user = await run_in_threadpool(session_user, request)
+    zone = timefmt.viewer_zone(svc.workspace, person_of(svc, user[0] if user else None))
+
     def run(uow: Any, actor: str, now: Any, form: dict[str, str]) -> None:
         text = form.get("at", "").strip()
         try:
@@ -458,8 +463,8 @@ async def ui_fault_start(request: Request, incident_id: int) -> Response:
             raise InputError(
                 "fault start: expected a date and time, such as 2026-12-01T09:14"
             ) from None
-        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-        actions.set_fault_start(uow, incident_id, at, actor, now)
+        at = at.replace(tzinfo=zone) if at.tzinfo is None else at
+        actions.set_fault_start(uow, incident_id, at.astimezone(UTC), actor, now)
 
     return await _incident_action(request, incident_id, run)
 
