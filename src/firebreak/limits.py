@@ -47,6 +47,7 @@ LABEL_NAME = 128
 LABEL_VALUE = 1024
 TRIGGER_LABEL = TRIGGER - RUNBOOK_ID - 1  # the "trigger" label beside a runbook id
 JSON_DEPTH = 32  # nesting of objects and arrays in a body or an alert's details
+JSON_KEY = LABEL_NAME * 8  # characters of an object key in a body or an alert's details
 JSON_INT_DIGITS = 40  # digits of a JSON integer (a 128-bit number has 39)
 # The times an alert may carry (startsAt, timestamp), in UTC.
 TIME_MIN = datetime(1970, 1, 1, tzinfo=UTC)
@@ -88,36 +89,16 @@ def check_time(value: datetime, field: str) -> None:
         )
 
 
-def plain_json(text: str, value: Any) -> bool:
-    """Whether ``value``, decoded from ``text`` by a decoder whose hooks bound the numbers, is
-    within the limits, checked fast. Text with no ``\\u`` escape can hold no NUL or lone
-    surrogate (raw ones do not decode), so only the depth and the keys are left, and often the
-    text alone settles them: no key is longer than the text, and no value is nested deeper than
-    the text has brackets. Otherwise they are walked (the decoder makes only exact dicts and
-    lists). False means "look closer" (:func:`check_json` names the problem), not that the
-    value is bad."""
-    if "\\u" in text:
-        return False
-    max_key = LABEL_NAME * 8
-    if len(text) <= max_key and text.count("{") + text.count("[") <= JSON_DEPTH:
-        return True
-    if type(value) is not dict and type(value) is not list:
-        return True  # a bare string or number at the top
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth >= JSON_DEPTH:
-            return False
-        if type(item) is dict:
-            for key in item:
-                if len(key) > max_key:
-                    return False
-            item = item.values()
-        for sub in item:
-            kind = type(sub)
-            if kind is dict or kind is list:
-                stack.append((sub, depth + 1))
-    return True
+def plain_json(text: str) -> bool:
+    """Whether JSON ``text``, decoded by a decoder whose hooks bound the numbers, is within the
+    limits by the text alone: with no ``\\u`` escape it holds no NUL or lone surrogate (raw ones
+    do not decode); no key is longer than the text, and no value is nested deeper than the text
+    has brackets. False means "walk the value" (:func:`check_json`), not that it is bad."""
+    return (
+        "\\u" not in text
+        and len(text) <= JSON_KEY
+        and text.count("{") + text.count("[") <= JSON_DEPTH
+    )
 
 
 _INT_BOUND = 10**JSON_INT_DIGITS
@@ -173,14 +154,13 @@ def _gather_json(value: Any, texts: list[str]) -> bool:
     if type(value) is not dict and type(value) is not list:
         value = [value]  # a bare scalar at the top
     stack: list[tuple[Any, int]] = [(value, 0)]
-    max_key = LABEL_NAME * 8
     while stack:
         item, depth = stack.pop()
         if depth >= JSON_DEPTH:
             return False
         if type(item) is dict:
             for key in item:
-                if type(key) is not str or len(key) > max_key:
+                if type(key) is not str or len(key) > JSON_KEY:
                     return False
             texts.extend(item)
             item = item.values()
@@ -232,7 +212,7 @@ def name_json_problem(value: Any, field: str) -> None:
                     name = f"{where}.{key}" if isinstance(key, str) else where
                     if not isinstance(key, str):
                         raise LimitError(f"{where}: object keys must be strings")
-                    check_text(key, f"{where} key", LABEL_NAME * 8)
+                    check_text(key, f"{where} key", JSON_KEY)
                     stack.append((sub, name[:200], depth + 1))
             else:
                 stack.extend((sub, f"{where}[{i}]", depth + 1) for i, sub in enumerate(item))

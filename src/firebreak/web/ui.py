@@ -451,11 +451,10 @@ async def ui_resolve(request: Request, incident_id: int) -> Response:
 @router.post("/incidents/{incident_id}/fault_start")
 async def ui_fault_start(request: Request, incident_id: int) -> Response:
     """The form's time is read in the viewer's zone, the zone the page shows times in."""
-    svc = _svc(request)
-    user = await run_in_threadpool(session_user, request)
-    zone = timefmt.viewer_zone(svc.workspace, person_of(svc, user[0] if user else None))
 
     def run(uow: Any, actor: str, now: Any, form: dict[str, str]) -> None:
+        # actor is "person:<id>" or a person's id for a person (api.actor_of), else not a person
+        zone = timefmt.viewer_zone(_svc(request).workspace, actor.removeprefix("person:"))
         text = form.get("at", "").strip()
         try:
             at = datetime.fromisoformat(text)
