@@ -19,12 +19,11 @@ import sqlite3
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from intake_load import alert_body  # the same webhook body as the loopback test
+from intake_load import alert_body, example_workspace  # as the loopback test has them
 
 
 async def post(app: Any, path: str, body: bytes) -> int:
@@ -87,20 +86,13 @@ def one_round(alerts: int, tasks: int) -> tuple[float, float, int, int]:
     """A fresh workspace and store; (CPU seconds, event loop CPU seconds, accepted, rows in the
     inbox)."""
     from firebreak.clock import SystemClock
-    from firebreak.examples import write_example
     from firebreak.store.db import open_store
     from firebreak.web.app import create_app
-    from firebreak.web.credentials import create_integration
     from firebreak.workspace import require
 
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "ws"
-        write_example(root, datetime.now(UTC).date())
-        db = root / "firebreak.db"
+        root, db, key = example_workspace(Path(tmp))
         store = open_store(f"sqlite:///{db}")
-        store.upgrade()
-        with store.unit_of_work() as uow:
-            key = create_integration(uow, "alertmanager", "bench", datetime.now(UTC))[1]
         app = create_app(require(root), store, SystemClock(), ticks=False)
         bodies = [alert_body(f"{i % 5000:016x}") for i in range(alerts)]
 

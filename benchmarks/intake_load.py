@@ -31,6 +31,24 @@ from pathlib import Path
 from typing import Any
 
 
+def example_workspace(tmp: Path) -> tuple[Path, Path, str]:
+    """The example workspace under ``tmp`` with its SQLite store upgraded and one Alertmanager
+    integration: (workspace root, database file, integration key)."""
+    from firebreak.examples import write_example
+    from firebreak.store.db import open_store
+    from firebreak.web.credentials import create_integration
+
+    root = tmp / "ws"
+    write_example(root, datetime.now(UTC).date())
+    db = root / "firebreak.db"
+    store = open_store(f"sqlite:///{db}")
+    store.upgrade()
+    with store.unit_of_work() as uow:
+        key = create_integration(uow, "alertmanager", "bench", datetime.now(UTC))[1]
+    store.dispose()
+    return root, db, key
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -163,19 +181,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from firebreak.examples import write_example
-    from firebreak.store.db import open_store
-    from firebreak.web.credentials import create_integration
-
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "ws"
-        write_example(root, datetime.now(UTC).date())
-        db = root / "firebreak.db"
-        store = open_store(f"sqlite:///{db}")
-        store.upgrade()
-        with store.unit_of_work() as uow:
-            key = create_integration(uow, "alertmanager", "bench", datetime.now(UTC))[1]
-        store.dispose()
+        root, db, key = example_workspace(Path(tmp))
         port = free_port()
         server = subprocess.Popen(
             [
