@@ -49,6 +49,13 @@ class WorkspaceError(InputError):
     code = "workspace"
 
 
+class PayloadTooLarge(InputError):
+    """A request body past its cap (declared, sent, or once inflated)."""
+
+    code = "payload_too_large"
+    http_status = 413
+
+
 class NotFound(FirebreakError):
     code = "not_found"
     http_status = 404

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from firebreak import limits
-from firebreak.errors import FirebreakError, InputError, Unauthorized
+from firebreak.errors import FirebreakError, InputError, PayloadTooLarge, Unauthorized
 from firebreak.incidents.model import AlertIn
 from firebreak.signals.otlp import events_from_otlp
 from firebreak.web import otlp_wire
@@ -48,11 +48,6 @@ Send = Callable[[Message], Awaitable[None]]
 Answer = tuple[int, Any]  # status, JSON body
 
 log = logging.getLogger("firebreak.web")
-
-
-class PayloadTooLarge(InputError):
-    code = "payload_too_large"
-    http_status = 413
 
 
 @dataclass(frozen=True)

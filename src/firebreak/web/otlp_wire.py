@@ -15,7 +15,7 @@ from google.protobuf.message import DecodeError, Message
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
-from firebreak.errors import InputError
+from firebreak.errors import InputError, PayloadTooLarge
 from firebreak.web.formats import BadPayload, decode_json
 
 PROTOBUF = "application/x-protobuf"
@@ -34,11 +34,6 @@ MESSAGES: dict[str, tuple[type[Message], type[Message], str]] = {
 }
 
 
-class TooLarge(InputError):
-    code = "payload_too_large"
-    http_status = 413
-
-
 class Unsupported(InputError):
     code = "unsupported_media_type"
     http_status = 415
@@ -52,7 +47,7 @@ def gunzip(body: bytes, limit: int) -> bytes:
     except zlib.error as exc:
         raise BadPayload("the body is not valid gzip", [str(exc)]) from None
     if len(data) > limit or inflater.unconsumed_tail:
-        raise TooLarge(f"the body inflates to more than {limit} bytes")
+        raise PayloadTooLarge(f"the body inflates to more than {limit} bytes")
     if not inflater.eof:
         raise BadPayload("the gzip body is truncated", ["unexpected end of the gzip stream"])
     return data
