@@ -21,16 +21,11 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
+from intake_load import example_workspace, free_port, wait_ready  # the same start-up
+
 CHUNK = 64 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:
@@ -38,21 +33,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("the server exited before it was ready")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                if b"200" in s.recv(100):
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the server did not become ready")
 
 
 def send_huge(port: int, path: str, total: int, chunked: bool) -> tuple[str, int]:
@@ -106,15 +86,8 @@ def main() -> None:
     args = parser.parse_args()
     total = args.mb * 1024 * 1024
 
-    from firebreak.examples import write_example
-    from firebreak.store.db import open_store
-
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "ws"
-        write_example(root, datetime.now(UTC).date())
-        store = open_store(f"sqlite:///{root / 'firebreak.db'}")
-        store.upgrade()
-        store.dispose()
+        root = example_workspace(Path(tmp))[0]
         port = free_port()
         command = [sys.executable, "-m", "firebreak", "serve", "--workspace", str(root)]
         server = subprocess.Popen(
